@@ -1,0 +1,222 @@
+//! The storage interface behind the cache, and the handle types that carry a backend around.
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use self::memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, MemoryCacheBackend};
+#[cfg(feature = "redis")]
+pub use self::redis::{DEFAULT_OPERATION_TIMEOUT, RedisCacheBackend};
+
+/// A boxed, `Send` future, the return type of every [`CacheBackend`] method.
+///
+/// Backends are used as trait objects, so their async methods return boxed futures. An
+/// implementation usually wraps an `async move` block in [`Box::pin`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The key prefix a backend uses unless it is configured otherwise.
+pub const DEFAULT_KEY_PREFIX: &str = "temporal-cache";
+
+/// A store for cached activity results.
+///
+/// Implement it to keep results somewhere other than Redis or process memory. Keys are built by
+/// the runtime (see the crate documentation for their layout) and values are opaque bytes. A
+/// backend never needs to interpret either.
+///
+/// Every method may fail: the runtime treats any error as a cache miss, logs it, and runs the
+/// activity body. A backend should therefore bound the time each call may take rather than retry
+/// for long: a slow cache is worse than no cache.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+/// use std::time::Duration;
+/// use temporal_cache_runtime::{BackendError, BoxFuture, CacheBackend};
+///
+/// /// A store that never expires anything: enough for a test double.
+/// #[derive(Default)]
+/// struct MapBackend(Mutex<HashMap<String, Vec<u8>>>);
+///
+/// impl CacheBackend for MapBackend {
+///     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
+///         Box::pin(async move { Ok(self.0.lock().unwrap().get(key).cloned()) })
+///     }
+///
+///     fn set<'a>(
+///         &'a self,
+///         key: &'a str,
+///         value: &'a [u8],
+///         _ttl: Option<Duration>,
+///     ) -> BoxFuture<'a, Result<(), BackendError>> {
+///         Box::pin(async move {
+///             self.0.lock().unwrap().insert(key.to_owned(), value.to_vec());
+///             Ok(())
+///         })
+///     }
+///
+///     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+///         Box::pin(async move { Ok(self.0.lock().unwrap().remove(key).is_some()) })
+///     }
+/// }
+///
+/// temporal_cache_runtime::set_cache_backend(MapBackend::default());
+/// ```
+pub trait CacheBackend: Send + Sync + 'static {
+    /// Returns the value stored under `key`, or `None` when there is none (or it has expired).
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>>;
+
+    /// Stores `value` under `key`, replacing any previous value. With `ttl` of `Some(d)` the entry
+    /// must expire after `d` (with millisecond precision); with `None` it never expires.
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), BackendError>>;
+
+    /// Removes the entry under `key`. Returns whether there was one.
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>>;
+
+    /// The namespace in front of every key this backend stores, so several applications can share
+    /// one Redis database. The default is [`DEFAULT_KEY_PREFIX`].
+    fn key_prefix(&self) -> &str {
+        DEFAULT_KEY_PREFIX
+    }
+}
+
+/// Why a backend operation failed.
+///
+/// The runtime never lets one of these fail an activity; it appears in `tracing` warnings and in
+/// the result of [`invalidate_cache!`](crate::invalidate_cache).
+#[derive(Debug)]
+pub struct BackendError {
+    kind: BackendErrorKind,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+/// The broad class of a [`BackendError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BackendErrorKind {
+    /// The operation did not finish within the backend's deadline.
+    Timeout,
+    /// The store could not be reached or the connection broke.
+    Unavailable,
+    /// The store answered with an error (out of memory, authentication, read-only replica, ...).
+    Rejected,
+    /// The backend was configured wrongly (for example, an unparsable Redis URL).
+    Configuration,
+}
+
+impl BackendError {
+    /// An error of the given kind caused by `source`.
+    pub fn new(kind: BackendErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+
+    /// An operation that ran past its deadline.
+    pub fn timeout() -> Self {
+        Self {
+            kind: BackendErrorKind::Timeout,
+            source: None,
+        }
+    }
+
+    /// The broad class of this error.
+    pub fn kind(&self) -> BackendErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            BackendErrorKind::Timeout => "cache operation timed out",
+            BackendErrorKind::Unavailable => "cache backend unavailable",
+            BackendErrorKind::Rejected => "cache backend rejected the operation",
+            BackendErrorKind::Configuration => "cache backend misconfigured",
+        };
+        match &self.source {
+            Some(source) => write!(f, "{what}: {source}"),
+            None => f.write_str(what),
+        }
+    }
+}
+
+impl StdError for BackendError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
+    }
+}
+
+/// A shared, type-erased backend, as the runtime holds it.
+pub type SharedBackend = Arc<dyn CacheBackend>;
+
+/// Values that can name a backend: what `set_cache_backend` and the `backend = ...` argument of
+/// `#[cached_activity]` accept.
+///
+/// Implemented for any [`CacheBackend`] by value (it is moved into an [`Arc`]), for `Arc`s of one
+/// and for references to such `Arc`s (they are cloned, which is cheap). A backend that several
+/// activities share is therefore best kept in an `Arc`, for example in a
+/// [`LazyLock`](std::sync::LazyLock):
+///
+/// ```
+/// use std::sync::{Arc, LazyLock};
+/// use temporal_cache_runtime::MemoryCacheBackend;
+///
+/// static REPORTS_CACHE: LazyLock<Arc<MemoryCacheBackend>> =
+///     LazyLock::new(|| Arc::new(MemoryCacheBackend::new()));
+///
+/// // Then, on an activity: #[cached_activity(backend = &*REPORTS_CACHE)]
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a cache backend",
+    label = "expected a `CacheBackend`, an `Arc` of one, or a reference to such an `Arc`",
+    note = "keep a shared backend in a `static LazyLock<Arc<RedisCacheBackend>>` and pass `&*THAT_STATIC`"
+)]
+pub trait IntoCacheBackend {
+    /// Converts `self` into the shared handle the runtime uses.
+    fn into_cache_backend(self) -> SharedBackend;
+}
+
+impl<B: CacheBackend> IntoCacheBackend for B {
+    fn into_cache_backend(self) -> SharedBackend {
+        Arc::new(self)
+    }
+}
+
+impl<B: CacheBackend> IntoCacheBackend for Arc<B> {
+    fn into_cache_backend(self) -> SharedBackend {
+        self
+    }
+}
+
+impl<B: CacheBackend> IntoCacheBackend for &Arc<B> {
+    fn into_cache_backend(self) -> SharedBackend {
+        Arc::clone(self) as SharedBackend
+    }
+}
+
+impl IntoCacheBackend for SharedBackend {
+    fn into_cache_backend(self) -> SharedBackend {
+        self
+    }
+}
+
+impl IntoCacheBackend for &SharedBackend {
+    fn into_cache_backend(self) -> SharedBackend {
+        Arc::clone(self)
+    }
+}

@@ -1,0 +1,207 @@
+//! The Redis backend, on redis-rs with a reconnecting `ConnectionManager`.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::{Client, ErrorKind, RedisError};
+use tokio::sync::OnceCell;
+
+use super::{BackendError, BackendErrorKind, BoxFuture, CacheBackend, DEFAULT_KEY_PREFIX};
+
+/// How long one Redis operation may take before it counts as failed, unless configured otherwise.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// A cache in Redis, shared by every worker that points at the same database.
+///
+/// Building one does not connect: the connection is made on first use and re-made in the
+/// background after it breaks, so a worker starts (and runs its activities uncached) while Redis
+/// is away. Every operation is bounded by an operation timeout
+/// ([`DEFAULT_OPERATION_TIMEOUT`] unless set with [`with_operation_timeout`](Self::with_operation_timeout)).
+///
+/// Its `Debug` output shows the address and database, never the password.
+///
+/// ```no_run
+/// use temporal_cache_runtime::{set_cache_backend, RedisCacheBackend};
+///
+/// # fn main() -> Result<(), temporal_cache_runtime::BackendError> {
+/// let backend = RedisCacheBackend::new("redis://:secret@127.0.0.1:6379/2")?.with_prefix("billing");
+/// set_cache_backend(backend);
+/// # Ok(())
+/// # }
+/// ```
+pub struct RedisCacheBackend {
+    client: Client,
+    connection: OnceCell<ConnectionManager>,
+    prefix: String,
+    operation_timeout: Duration,
+}
+
+impl RedisCacheBackend {
+    /// A backend for the Redis at `url`, such as `redis://127.0.0.1:6379/0` or
+    /// `redis://user:password@host:6379/3` (`rediss://` needs redis-rs's TLS features).
+    ///
+    /// Only the URL is checked here; the connection is made on first use.
+    pub fn new(url: &str) -> Result<Self, BackendError> {
+        let client = Client::open(url)
+            .map_err(|error| BackendError::new(BackendErrorKind::Configuration, error))?;
+        Ok(Self::from_client(client))
+    }
+
+    /// A backend using an existing redis-rs client (for settings a URL cannot express).
+    pub fn from_client(client: Client) -> Self {
+        Self {
+            client,
+            connection: OnceCell::new(),
+            prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+        }
+    }
+
+    /// Puts `prefix` in front of every key instead of [`DEFAULT_KEY_PREFIX`], so that several
+    /// applications can share one database without seeing each other's entries.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Bounds every operation, connecting included, by `timeout`.
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, BackendError> {
+        let timeout = self.operation_timeout;
+        let manager = self
+            .connection
+            .get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout))
+                    .set_number_of_retries(1)
+                    .set_min_delay(Duration::from_millis(10))
+                    .set_max_delay(timeout);
+                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+                    .map_err(to_backend_error)
+            })
+            .await?;
+        Ok(manager.clone())
+    }
+
+    async fn bounded<T>(
+        &self,
+        operation: impl Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, BackendError> {
+        match tokio::time::timeout(self.operation_timeout, operation).await {
+            Ok(result) => result.map_err(to_backend_error),
+            Err(_) => Err(BackendError::timeout()),
+        }
+    }
+}
+
+fn to_backend_error(error: RedisError) -> BackendError {
+    let kind = if error.is_timeout() {
+        BackendErrorKind::Timeout
+    } else if error.is_io_error()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
+        || error.kind() == ErrorKind::Io
+    {
+        BackendErrorKind::Unavailable
+    } else if error.kind() == ErrorKind::InvalidClientConfig {
+        BackendErrorKind::Configuration
+    } else {
+        BackendErrorKind::Rejected
+    };
+    BackendError::new(kind, error)
+}
+
+impl CacheBackend for RedisCacheBackend {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
+        Box::pin(async move {
+            let mut connection = self.connection().await?;
+            self.bounded(
+                ::redis::cmd("GET")
+                    .arg(key)
+                    .query_async::<Option<Vec<u8>>>(&mut connection),
+            )
+            .await
+        })
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        Box::pin(async move {
+            let mut connection = self.connection().await?;
+            let mut command = ::redis::cmd("SET");
+            command.arg(key).arg(value);
+            if let Some(ttl) = ttl {
+                // Millisecond precision, and never zero: a zero PX is an error in Redis.
+                let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+                command.arg("PX").arg(millis);
+            }
+            self.bounded(command.query_async::<()>(&mut connection))
+                .await
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move {
+            let mut connection = self.connection().await?;
+            let removed = self
+                .bounded(
+                    ::redis::cmd("DEL")
+                        .arg(key)
+                        .query_async::<u64>(&mut connection),
+                )
+                .await?;
+            Ok(removed > 0)
+        })
+    }
+
+    fn key_prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+impl fmt::Debug for RedisCacheBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let info = self.client.get_connection_info();
+        let settings = info.redis_settings();
+        f.debug_struct("RedisCacheBackend")
+            .field("addr", &info.addr().to_string())
+            .field("db", &settings.db())
+            .field("username", &settings.username())
+            .field("password", &settings.password().map(|_| "<redacted>"))
+            .field("prefix", &self.prefix)
+            .field("operation_timeout", &self.operation_timeout)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let backend = RedisCacheBackend::new("redis://alice:hunter2@127.0.0.1:6390/3").unwrap();
+        let shown = format!("{backend:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(shown.contains("6390"), "{shown}");
+        assert!(shown.contains("db: 3"), "{shown}");
+    }
+
+    #[test]
+    fn rejects_an_unparsable_url_with_a_configuration_error() {
+        let error = RedisCacheBackend::new("not a url").unwrap_err();
+        assert_eq!(error.kind(), BackendErrorKind::Configuration);
+    }
+}

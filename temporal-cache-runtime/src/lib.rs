@@ -1,0 +1,171 @@
+//! Cache [Temporal](https://temporal.io) activity results across workflow executions and workers.
+//!
+//! Temporal replays an activity's result only inside the workflow execution that ran it: two
+//! workflows calling the same expensive activity with the same input both run it. Put
+//! `#[cached_activity]` on the activity and every later call with the same input, from any
+//! workflow on any worker sharing the backend, gets the stored result until its TTL ends.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use temporal_cache_runtime::{cached_activity, set_cache_backend, MemoryCacheBackend};
+//! use temporalio_macros::activities;
+//! use temporalio_sdk::activities::{ActivityContext, ActivityError};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! pub struct User {
+//!     pub id: u64,
+//!     pub name: String,
+//! }
+//!
+//! pub struct UserActivities;
+//!
+//! #[activities]
+//! impl UserActivities {
+//!     /// Looks a user up; cached by input for an hour.
+//!     #[cached_activity(policy = "inputs", ttl = "1h")]
+//!     #[activity]
+//!     pub async fn fetch_user(_ctx: ActivityContext, id: u64) -> Result<User, ActivityError> {
+//!         Ok(User { id, name: format!("user {id}") }) // imagine a slow query here
+//!     }
+//! }
+//!
+//! // Once, at worker start-up (a `RedisCacheBackend` shares results between workers):
+//! set_cache_backend(MemoryCacheBackend::new());
+//! ```
+//!
+//! # What the attribute does
+//!
+//! `#[cached_activity]` goes on an activity method inside `#[activities]`, above or below
+//! `#[activity]`, on async or sync activities, static or `self: Arc<Self>`. It keeps the method's
+//! signature and rewrites only its body: the body runs when the key is not cached, and its `Ok`
+//! result is stored; errors are never stored. Its arguments, all optional, are checked at compile
+//! time:
+//!
+//! | argument | meaning |
+//! |---|---|
+//! | `policy = "inputs"` | the default: the key is the activity type plus the inputs |
+//! | `policy = "task_source"` | the key also holds a hash of the function's tokens, so any code change starts afresh |
+//! | `policy = "no_cache"` | the body always runs (the attribute then takes no other argument) |
+//! | `ttl = "1h30m"` | how long an entry lives: digits and units `ms`, `s`, `m`, `h`, `d`, largest unit first, or `"never"`; default `"1d"` |
+//! | `exclude = [trace_id]` | inputs left out of the key |
+//! | `version = "2"` | a salt: change it to retire every entry of the activity at once |
+//! | `backend = &*MY_BACKEND` | this activity's own backend instead of the global one (see [`IntoCacheBackend`]) |
+//!
+//! # Keys and values
+//!
+//! A key is `<prefix>:v1:<activity type>:{<blake3 digest>}`: the registered Temporal activity type
+//! (never the Rust function name), then a digest of the `version`, the source hash (for
+//! `task_source`) and a canonical encoding of the inputs, in which equal inputs always hash alike
+//! (map and set order does not matter) and different inputs never do (`1`, `1.0`, `"1"`, `[1]` and
+//! `(1,)` all differ). The braces are a Redis Cluster hash tag. Values are stored as JSON, the
+//! format Temporal itself uses for activity results, behind a versioned header; an entry that
+//! cannot be read back is a miss and is overwritten.
+//!
+//! # Failure
+//!
+//! The cache never fails an activity. A backend error, an unreachable Redis, an unreadable entry or
+//! a result that cannot be encoded is logged with `tracing` (target `temporal_cache`) and the body
+//! runs as if nothing were cached.
+//!
+//! # Turning caching off
+//!
+//! Build with the cargo feature `disabled`, or start the worker with `TEMPORAL_CACHE_DISABLED=1`:
+//! the attribute still checks its arguments, and every call runs the body.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod backend;
+mod call;
+mod encoding;
+mod envelope;
+mod global;
+mod invalidate;
+mod key;
+mod outcome;
+mod spec;
+
+pub use backend::{
+    BackendError, BackendErrorKind, BoxFuture, CacheBackend, DEFAULT_KEY_PREFIX, DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ENTRIES, IntoCacheBackend, MemoryCacheBackend, SharedBackend,
+};
+#[cfg(feature = "redis")]
+pub use backend::{DEFAULT_OPERATION_TIMEOUT, RedisCacheBackend};
+pub use global::{
+    DISABLE_ENV_VAR, cache_backend, caching_enabled, clear_cache_backend, set_cache_backend,
+};
+pub use invalidate::InvalidateError;
+
+/// Caches an activity's result; see the [crate documentation](crate) for its arguments.
+///
+/// ```
+/// # use temporal_cache_runtime::cached_activity;
+/// # use temporalio_macros::activities;
+/// # use temporalio_sdk::activities::{ActivityContext, ActivityError};
+/// pub struct Reports;
+///
+/// #[activities]
+/// impl Reports {
+///     #[activity]
+///     #[cached_activity(ttl = "15m", exclude = [request_id], version = "2")]
+///     pub async fn render(
+///         _ctx: ActivityContext,
+///         report: String,
+///         request_id: String,
+///     ) -> Result<String, ActivityError> {
+///         Ok(format!("<h1>{report}</h1>"))
+///     }
+/// }
+/// ```
+pub use temporal_cache_macros::cached_activity;
+
+/// Removes the cached result of one activity call, so that the next call runs the body.
+///
+/// Name the activity as a workflow does (`Type::method`) and give its inputs as you would pass
+/// them to the method after the context. The inputs are type-checked against the activity, and
+/// the entry is looked up with the activity's own settings: its backend, `exclude`, `version` and
+/// policy. The result is a future of `Result<bool, InvalidateError>`: `true` if an entry was
+/// removed.
+///
+/// ```
+/// # use temporal_cache_runtime::{cached_activity, invalidate_cache, set_cache_backend, MemoryCacheBackend};
+/// # use temporalio_macros::activities;
+/// # use temporalio_sdk::activities::{ActivityContext, ActivityError};
+/// # pub struct UserActivities;
+/// # #[activities]
+/// # impl UserActivities {
+/// #     #[cached_activity(ttl = "1h")]
+/// #     #[activity]
+/// #     pub async fn fetch_user(_ctx: ActivityContext, id: u64) -> Result<String, ActivityError> {
+/// #         Ok(id.to_string())
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), temporal_cache_runtime::InvalidateError> {
+/// set_cache_backend(MemoryCacheBackend::new());
+/// let removed = invalidate_cache!(UserActivities::fetch_user, 123).await?;
+/// assert!(!removed, "nothing was cached yet");
+/// # Ok(())
+/// # }
+/// ```
+pub use temporal_cache_macros::invalidate_cache;
+
+/// What the code generated by the macros uses. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::backend::IntoCacheBackend;
+    pub use crate::call::{CachedCall, run, run_blocking};
+    pub use crate::invalidate::{Invalidation, activity_name};
+    pub use crate::outcome::{CacheableValue, KeyInput, Outcome};
+    pub use crate::spec::CacheSpec;
+    pub use core::option::Option::{None, Some};
+    pub use core::time::Duration;
+    pub use temporalio_sdk::activities::ActivityContext;
+
+    /// Fails to compile, at the span of the type, unless `T` can be cached.
+    pub const fn assert_cacheable<T: CacheableValue>() {}
+
+    /// Converts a `backend = ...` expression into the shared handle the runtime uses.
+    pub fn backend(backend: impl IntoCacheBackend) -> Option<crate::SharedBackend> {
+        Some(backend.into_cache_backend())
+    }
+}
