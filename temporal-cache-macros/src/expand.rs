@@ -167,7 +167,7 @@ fn invalidation_companion(
     let invalidation = Ident::new("__temporal_cache_invalidation", Span::mixed_site());
     let params = activity.inputs.iter().map(|input| {
         let ty = &input.ty;
-        if args.exclude.contains(&input.name) {
+        if args.policy == Policy::NoCache || args.exclude.contains(&input.name) {
             quote!(_: #ty)
         } else {
             let name = &input.name;

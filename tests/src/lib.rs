@@ -234,3 +234,8 @@ exit "$status"
         }
     }
 }
+
+pub mod activities;
+pub mod environment;
+pub mod runtime;
+pub mod workflows;

@@ -1,0 +1,168 @@
+//! End to end on a real Temporal dev server: workers run cached activities for real workflows.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+
+use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
+use temporal_cache_tests::activities::{Cached, Output, runs, token};
+use temporal_cache_tests::environment::run;
+use temporal_cache_tests::redis_server::RedisServer;
+use temporal_cache_tests::runtime::block_on;
+use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
+use temporal_cache_tests::workflows::{Call, CallWorkflow};
+use temporalio_client::{Client, WorkflowGetResultOptions, WorkflowStartOptions};
+use temporalio_common::data_converters::MultiArgs2;
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+/// The Redis behind the global backend of this process (and of the second worker process).
+fn redis() -> &'static RedisServer {
+    static REDIS: OnceLock<RedisServer> = OnceLock::new();
+    REDIS.get_or_init(|| {
+        temporal_cache_tests::init_tracing();
+        let redis = RedisServer::start();
+        set_cache_backend(RedisCacheBackend::new(&redis.url()).expect("a Redis URL"));
+        redis
+    })
+}
+
+async fn execute(client: &Client, task_queue: &str, call: Call) -> Output {
+    let workflow_id = unique_task_queue("workflow");
+    let handle = client
+        .start_workflow(
+            CallWorkflow::run,
+            call,
+            WorkflowStartOptions::new(task_queue, workflow_id.as_str()).build(),
+        )
+        .await
+        .expect("the workflow starts");
+    handle
+        .get_result(WorkflowGetResultOptions::default())
+        .await
+        .expect("the workflow completes")
+}
+
+fn call(token: &str, value: u64) -> Call {
+    Call {
+        uncached: false,
+        token: token.to_owned(),
+        value,
+    }
+}
+
+#[test]
+fn a_second_workflow_with_the_same_input_is_served_from_the_cache() {
+    redis();
+    let temporal = TemporalServer::shared();
+    block_on(async {
+        let client = temporal.client().await;
+        let task_queue = unique_task_queue("e2e");
+        let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
+        let options = WorkerOptions::new(task_queue.as_str())
+            .register_workflow::<CallWorkflow>()
+            .unwrap()
+            .register_activities(Cached)
+            .build();
+        let mut worker = Worker::new(&runtime, client.clone(), options).unwrap();
+        let shutdown = worker.shutdown_handle();
+        let token = token("e2e");
+
+        let workflows = async {
+            let a = execute(&client, &task_queue, call(&token, 1)).await;
+            let b = execute(&client, &task_queue, call(&token, 1)).await;
+            assert_eq!(a.run, 1);
+            assert_eq!(b, a, "workflow B gets workflow A's result");
+            assert_eq!(runs(&token), 1, "the body ran once for two workflows");
+
+            let other = execute(&client, &task_queue, call(&token, 2)).await;
+            assert_eq!(
+                (other.value, other.run),
+                (2, 2),
+                "a different input runs the body"
+            );
+
+            let uncached_token = crate::token("e2e-no-cache");
+            for expected_run in 1..=2 {
+                let output = execute(
+                    &client,
+                    &task_queue,
+                    Call {
+                        uncached: true,
+                        ..call(&uncached_token, 1)
+                    },
+                )
+                .await;
+                assert_eq!(output.run, expected_run, "no_cache runs in every workflow");
+            }
+            shutdown();
+        };
+        let (worker_result, ()) = tokio::join!(worker.run(), workflows);
+        worker_result.expect("the worker stops cleanly");
+    });
+}
+
+/// The `probe` binary running a worker; its standard input closing stops it.
+struct WorkerProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl WorkerProcess {
+    fn start(temporal: &TemporalServer, redis: &RedisServer, task_queue: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_probe"))
+            .args(["worker", &temporal.address(), &redis.url(), task_queue])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the probe binary starts");
+        let stdin = child.stdin.take();
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut first_line)
+            .expect("the probe reports");
+        assert!(
+            first_line.starts_with("worker ready"),
+            "the worker process did not start: {first_line:?}"
+        );
+        Self { child, stdin }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_worker_in_another_process_is_served_what_this_one_stored() {
+    let redis = redis();
+    let temporal = TemporalServer::shared();
+    let task_queue = unique_task_queue("e2e-remote");
+    let worker = WorkerProcess::start(temporal, redis, &task_queue);
+    block_on(async {
+        let token = token("e2e-remote");
+        let stored_here = run(Cached::echo, MultiArgs2(token.clone(), 1)).await;
+        assert_eq!(stored_here.pid, std::process::id());
+
+        let client = temporal.client().await;
+        let served_there = execute(&client, &task_queue, call(&token, 1)).await;
+        assert_eq!(
+            served_there, stored_here,
+            "the other worker returns this process's stored result instead of running the body"
+        );
+
+        let computed_there = execute(&client, &task_queue, call(&token, 2)).await;
+        assert_eq!(
+            computed_there.pid,
+            worker.pid(),
+            "the other worker does run the body for an input nobody cached"
+        );
+    });
+}
