@@ -10,6 +10,7 @@
 // The SDK macros generate undocumented marker constants for workflows and activities.
 #![allow(missing_docs)]
 
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -87,6 +88,7 @@ async fn main() -> Result<(), BoxError> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "warn,temporal_cache=debug".into()),
         )
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
 
     match std::env::var("REDIS_URL") {

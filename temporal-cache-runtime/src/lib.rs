@@ -169,3 +169,8 @@ pub mod __private {
         Some(backend.into_cache_backend())
     }
 }
+
+/// Compiles (and runs) every Rust block of the README, so that it stays true to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
