@@ -6,17 +6,22 @@
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Expr, Ident, LitStr, Token, bracketed};
+use syn::{Expr, Ident, LitBool, LitStr, Token, bracketed};
 
 use crate::errors::Errors;
 use crate::ttl::{self, Ttl};
 
-const KEYS: &str = "`policy`, `ttl`, `exclude`, `version` and `backend`";
+const KEYS: &str =
+    "`policy`, `ttl`, `exclude`, `version`, `backend`, `lock`, `lock_ttl` and `lock_wait`";
 const POLICIES: &str = "\"inputs\", \"task_source\" or \"no_cache\"";
 
 /// The default TTL when none is given: long enough to matter, short enough that a forgotten TTL
 /// cannot grow a Redis database forever.
 const DEFAULT_TTL: Ttl = Ttl::Millis(86_400_000);
+/// How long a lease lasts between renewals unless `lock_ttl` says otherwise.
+const DEFAULT_LOCK_TTL_MILLIS: u64 = 30_000;
+/// How long a caller waits for another's result unless `lock_wait` says otherwise.
+const DEFAULT_LOCK_WAIT_MILLIS: u64 = 300_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Policy {
@@ -32,6 +37,14 @@ pub(crate) struct Args {
     pub(crate) exclude: Vec<Ident>,
     pub(crate) version: String,
     pub(crate) backend: Option<Expr>,
+    /// Single-flight: lease length and wait bound in milliseconds; `None` for `lock = false`.
+    pub(crate) lock: Option<Lock>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lock {
+    pub(crate) lease_millis: u64,
+    pub(crate) wait_millis: u64,
 }
 
 /// One `key = value` as written.
@@ -42,6 +55,7 @@ struct RawArg {
 
 enum RawValue {
     Str(LitStr),
+    Bool(LitBool),
     Idents(Punctuated<Ident, Token![,]>),
     Expr(Expr),
 }
@@ -58,8 +72,13 @@ impl Parse for RawArg {
             syn::Error::new(error.span(), format!("expected `=` after `{key}`"))
         })?;
         let value = match key.to_string().as_str() {
-            "policy" | "ttl" | "version" => RawValue::Str(input.parse().map_err(|error| {
-                syn::Error::new(error.span(), format!("`{key}` takes a string literal"))
+            "policy" | "ttl" | "version" | "lock_ttl" | "lock_wait" => {
+                RawValue::Str(input.parse().map_err(|error| {
+                    syn::Error::new(error.span(), format!("`{key}` takes a string literal"))
+                })?)
+            }
+            "lock" => RawValue::Bool(input.parse().map_err(|error| {
+                syn::Error::new(error.span(), "`lock` takes `true` or `false`")
             })?),
             "exclude" => {
                 let content;
@@ -81,7 +100,13 @@ pub(crate) fn parse(tokens: TokenStream, inputs: &[&Ident], errors: &mut Errors)
         exclude: Vec::new(),
         version: String::new(),
         backend: None,
+        lock: Some(Lock {
+            lease_millis: DEFAULT_LOCK_TTL_MILLIS,
+            wait_millis: DEFAULT_LOCK_WAIT_MILLIS,
+        }),
     };
+    let mut lock_enabled: Option<&LitBool> = None;
+    let mut lock_durations: Vec<&Ident> = Vec::new();
     let raw = match Punctuated::<RawArg, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(raw) => raw,
         Err(error) => {
@@ -152,6 +177,35 @@ pub(crate) fn parse(tokens: TokenStream, inputs: &[&Ident], errors: &mut Errors)
                 }
             }
             ("backend", RawValue::Expr(expr)) => args.backend = Some(expr.clone()),
+            ("lock", RawValue::Bool(lit)) => lock_enabled = Some(lit),
+            ("lock_ttl" | "lock_wait", RawValue::Str(lit)) => {
+                lock_durations.push(&arg.key);
+                match ttl::parse(&lit.value()) {
+                    Ok(Ttl::Millis(millis)) if arg.key == "lock_ttl" && millis < 3 => {
+                        errors.push(syn::Error::new(
+                            lit.span(),
+                            "`lock_ttl` must be at least 3ms: the lease is renewed every third of it",
+                        ));
+                    }
+                    Ok(Ttl::Millis(millis)) => {
+                        if let Some(lock) = &mut args.lock {
+                            if arg.key == "lock_ttl" {
+                                lock.lease_millis = millis;
+                            } else {
+                                lock.wait_millis = millis;
+                            }
+                        }
+                    }
+                    Ok(Ttl::Never) => errors.push(syn::Error::new(
+                        lit.span(),
+                        format!("`{}` must be a finite duration, such as \"30s\"", arg.key),
+                    )),
+                    Err(reason) => errors.push(syn::Error::new(
+                        lit.span(),
+                        format!("invalid {}: {reason}", arg.key),
+                    )),
+                }
+            }
             (_, _) => errors.push(syn::Error::new(
                 arg.key.span(),
                 format!(
@@ -160,6 +214,18 @@ pub(crate) fn parse(tokens: TokenStream, inputs: &[&Ident], errors: &mut Errors)
                     arg.key
                 ),
             )),
+        }
+    }
+
+    if let Some(lit) = lock_enabled
+        && !lit.value
+    {
+        args.lock = None;
+        for key in &lock_durations {
+            errors.push(syn::Error::new(
+                key.span(),
+                format!("`{key}` has no effect with `lock = false`; remove it"),
+            ));
         }
     }
 

@@ -120,11 +120,22 @@ fn spec(function: &ImplItemFn, args: &Args, ident: &Ident) -> TokenStream {
     } else {
         quote!(#runtime::None)
     };
+    let lock = match args.lock {
+        Some(lock) => {
+            let (lease, wait) = (lock.lease_millis, lock.wait_millis);
+            quote!(#runtime::Some(#runtime::LockSpec {
+                lease: #runtime::Duration::from_millis(#lease),
+                wait: #runtime::Duration::from_millis(#wait),
+            }))
+        }
+        None => quote!(#runtime::None),
+    };
     quote! {
         const #ident: #runtime::CacheSpec = #runtime::CacheSpec {
             ttl: #ttl,
             version: #version,
             source_hash: #source_hash,
+            lock: #lock,
         };
     }
 }

@@ -86,6 +86,7 @@ mod tests {
         ttl: Some(Duration::from_secs(60)),
         version: "",
         source_hash: None,
+        lock: None,
     };
 
     fn key(spec: &CacheSpec, activity_type: &str, inputs: &[(u8, &dyn erased::Input)]) -> String {

@@ -78,15 +78,18 @@ mod backend;
 mod call;
 mod encoding;
 mod envelope;
+mod flight;
 mod global;
 mod invalidate;
 mod key;
+mod lease;
 mod outcome;
 mod spec;
 
 pub use backend::{
-    BackendError, BackendErrorKind, BoxFuture, CacheBackend, DEFAULT_KEY_PREFIX, DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_ENTRIES, IntoCacheBackend, MemoryCacheBackend, SharedBackend,
+    BackendError, BackendErrorKind, BoxFuture, CacheBackend, Claim, DEFAULT_KEY_PREFIX,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, IntoCacheBackend, MemoryCacheBackend, SharedBackend,
+    Watch,
 };
 #[cfg(feature = "redis")]
 pub use backend::{DEFAULT_OPERATION_TIMEOUT, RedisCacheBackend};
@@ -156,7 +159,7 @@ pub mod __private {
     pub use crate::call::{CachedCall, run, run_blocking};
     pub use crate::invalidate::{Invalidation, activity_name};
     pub use crate::outcome::{CacheableValue, KeyInput, Outcome};
-    pub use crate::spec::CacheSpec;
+    pub use crate::spec::{CacheSpec, LockSpec};
     pub use core::option::Option::{None, Some};
     pub use core::time::Duration;
     pub use temporalio_sdk::activities::ActivityContext;

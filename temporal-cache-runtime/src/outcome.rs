@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use temporalio_sdk::activities::ActivityError;
 
 /// A result value the cache can store and read back: `Serialize` and `Deserialize`.
 #[doc(hidden)]
@@ -40,9 +41,13 @@ pub trait Outcome: Sized {
 
     /// The outcome that serves a stored value.
     fn from_cached(value: Self::Value) -> Self;
+
+    /// The outcome of an activity cancelled while it waited for another caller's result, if this
+    /// kind of outcome can say so.
+    fn cancelled() -> Option<Self>;
 }
 
-impl<T: CacheableValue, E> Outcome for Result<T, E> {
+impl<T: CacheableValue> Outcome for Result<T, ActivityError> {
     type Value = T;
 
     fn cacheable(&self) -> Option<&T> {
@@ -51,6 +56,10 @@ impl<T: CacheableValue, E> Outcome for Result<T, E> {
 
     fn from_cached(value: T) -> Self {
         Ok(value)
+    }
+
+    fn cancelled() -> Option<Self> {
+        Some(Err(ActivityError::cancelled()))
     }
 }
 
@@ -64,4 +73,9 @@ impl Outcome for () {
     }
 
     fn from_cached((): ()) -> Self {}
+
+    /// Nothing to report a cancellation with: the body runs, and can notice it itself.
+    fn cancelled() -> Option<Self> {
+        None
+    }
 }

@@ -12,4 +12,17 @@ pub struct CacheSpec {
     pub version: &'static str,
     /// For `policy = "task_source"`: the blake3 hash of the activity's tokens.
     pub source_hash: Option<[u8; 32]>,
+    /// Single-flight settings; `None` for `lock = false`.
+    pub lock: Option<LockSpec>,
+}
+
+/// How identical concurrent calls wait for one another.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct LockSpec {
+    /// How long a lease lasts without renewal (`lock_ttl`). The holder renews it every third of
+    /// this while its body runs; a holder that dies is taken over after at most this long.
+    pub lease: Duration,
+    /// How long a caller waits for another's result (`lock_wait`) before running the body itself.
+    pub wait: Duration,
 }

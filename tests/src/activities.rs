@@ -11,9 +11,10 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use temporal_cache_runtime::{RedisCacheBackend, cached_activity};
+use temporal_cache_runtime::{MemoryCacheBackend, RedisCacheBackend, cached_activity};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
@@ -25,6 +26,23 @@ pub fn record_run(token: &str) -> u32 {
     let count = runs.entry(token.to_owned()).or_default();
     *count += 1;
     *count
+}
+
+static STARTS: LazyLock<tokio::sync::watch::Sender<Vec<String>>> =
+    LazyLock::new(|| tokio::sync::watch::Sender::new(Vec::new()));
+
+/// Records that a body for `token` has started, for [`body_started`].
+pub fn record_start(token: &str) {
+    STARTS.send_modify(|started| started.push(token.to_owned()));
+}
+
+/// Resolves once a body for `token` has started in this process.
+pub async fn body_started(token: &str) {
+    let mut starts = STARTS.subscribe();
+    // `wait_for` checks the current value first, so a start before this call counts.
+    let _ = starts
+        .wait_for(|started| started.iter().any(|started| started == token))
+        .await;
 }
 
 /// How many times a body ran for `token` in this process.
@@ -84,6 +102,28 @@ pub static OWN_BACKEND: LazyLock<Arc<RedisCacheBackend>> = LazyLock::new(|| {
             .with_prefix("own"),
     )
 });
+
+/// The URL of the Redis behind [`COUNTED_BACKEND`]; set it before the first call of
+/// [`Cached::counted`].
+pub static COUNTED_BACKEND_URL: OnceLock<String> = OnceLock::new();
+
+/// A Redis of its own for [`Cached::counted`], so that a test can count exactly its commands.
+pub static COUNTED_BACKEND: LazyLock<Arc<RedisCacheBackend>> = LazyLock::new(|| {
+    let url = COUNTED_BACKEND_URL
+        .get()
+        .expect("set COUNTED_BACKEND_URL before calling Cached::counted");
+    Arc::new(RedisCacheBackend::new(url).expect("a valid Redis URL"))
+});
+
+/// An in-memory backend for [`Cached::in_memory`].
+pub static MEMORY_BACKEND: LazyLock<Arc<MemoryCacheBackend>> =
+    LazyLock::new(|| Arc::new(MemoryCacheBackend::new()));
+
+async fn slow_body(token: String, millis: u64) -> Output {
+    record_start(&token);
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+    Output::produced(token, millis)
+}
 
 /// Static activities, one per caching behaviour.
 pub struct Cached;
@@ -188,6 +228,101 @@ impl Cached {
             return Err(std::io::Error::other("the first run fails").into());
         }
         Ok(run)
+    }
+
+    /// Single-flight with the default lease: sleeps `millis`.
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub async fn slow(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(slow_body(token, millis).await)
+    }
+
+    /// A short lease, renewed while the body sleeps `millis` (which is not part of the key).
+    #[cached_activity(ttl = "1h", lock_ttl = "300ms", lock_wait = "20s", exclude = [millis])]
+    #[activity]
+    pub async fn short_lease(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(slow_body(token, millis).await)
+    }
+
+    /// The sync twin of [`Cached::short_lease`].
+    #[cached_activity(ttl = "1h", lock_ttl = "300ms", lock_wait = "20s", exclude = [millis])]
+    #[activity]
+    pub fn sync_short_lease(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        record_start(&token);
+        std::thread::sleep(Duration::from_millis(millis));
+        Ok(Output::produced(token, millis))
+    }
+
+    /// Waits at most 200 ms for another caller's result.
+    #[cached_activity(ttl = "1h", lock_wait = "200ms", exclude = [millis])]
+    #[activity]
+    pub async fn impatient(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(slow_body(token, millis).await)
+    }
+
+    /// No single-flight at all.
+    #[cached_activity(ttl = "1h", lock = false)]
+    #[activity]
+    pub async fn unlocked(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(slow_body(token, millis).await)
+    }
+
+    /// Sleeps 200 ms, and fails on its first run for a token.
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub async fn slow_fails_once(
+        _ctx: ActivityContext,
+        token: String,
+    ) -> Result<u32, ActivityError> {
+        record_start(&token);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let run = record_run(&token);
+        if run == 1 {
+            return Err(std::io::Error::other("the first run fails").into());
+        }
+        Ok(run)
+    }
+
+    /// Like [`Cached::slow`], on the Redis of [`COUNTED_BACKEND`].
+    #[cached_activity(ttl = "1h", backend = &*COUNTED_BACKEND)]
+    #[activity]
+    pub async fn counted(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(slow_body(token, millis).await)
+    }
+
+    /// Like [`Cached::slow`], in process memory.
+    #[cached_activity(ttl = "1h", backend = &*MEMORY_BACKEND)]
+    #[activity]
+    pub async fn in_memory(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(slow_body(token, millis).await)
     }
 
     #[cached_activity(ttl = "1h")]

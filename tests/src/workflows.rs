@@ -8,7 +8,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{ActivityOptions, WorkflowContext, WorkflowResult};
+use temporalio_sdk::{
+    ActivityCancellationType, ActivityExecutionError, ActivityOptions, WorkflowContext,
+    WorkflowResult,
+};
 
 use crate::activities::{Cached, Output};
 
@@ -43,5 +46,30 @@ impl CallWorkflow {
                 .await?
         };
         Ok(output)
+    }
+}
+
+/// Runs [`Cached::slow`] with a heartbeat timeout, waiting for its cancellation to complete, and
+/// returns `"cancelled"` if it was cancelled (or its output's run number otherwise).
+#[workflow]
+#[derive(Default)]
+pub struct WaitWorkflow;
+
+#[workflow_methods]
+impl WaitWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, call: Call) -> WorkflowResult<String> {
+        let options = ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
+            .heartbeat_timeout(Duration::from_secs(1))
+            .cancellation_type(ActivityCancellationType::WaitCancellationCompleted)
+            .build();
+        match ctx
+            .execute_activity(Cached::slow, MultiArgs2(call.token, call.value), options)
+            .await
+        {
+            Ok(output) => Ok(format!("run {}", output.run)),
+            Err(ActivityExecutionError::Cancelled(_)) => Ok("cancelled".to_owned()),
+            Err(error) => Err(error.into()),
+        }
     }
 }

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
 use temporal_cache_tests::activities::{Cached, Output, runs, token};
@@ -10,8 +11,10 @@ use temporal_cache_tests::environment::run;
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
-use temporal_cache_tests::workflows::{Call, CallWorkflow};
-use temporalio_client::{Client, WorkflowGetResultOptions, WorkflowStartOptions};
+use temporal_cache_tests::workflows::{Call, CallWorkflow, WaitWorkflow};
+use temporalio_client::{
+    Client, WorkflowCancelOptions, WorkflowGetResultOptions, WorkflowStartOptions,
+};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
@@ -101,7 +104,7 @@ fn a_second_workflow_with_the_same_input_is_served_from_the_cache() {
     });
 }
 
-/// The `probe` binary running a worker; its standard input closing stops it.
+/// A `probe` process (see `tests/src/bin/probe.rs`); closing its standard input stops a worker.
 struct WorkerProcess {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -109,8 +112,16 @@ struct WorkerProcess {
 
 impl WorkerProcess {
     fn start(temporal: &TemporalServer, redis: &RedisServer, task_queue: &str) -> Self {
+        Self::probe(
+            &["worker", &temporal.address(), &redis.url(), task_queue],
+            "worker ready",
+        )
+    }
+
+    /// Runs the probe with `args` and waits for it to print a line starting with `ready`.
+    fn probe(args: &[&str], ready: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_probe"))
-            .args(["worker", &temporal.address(), &redis.url(), task_queue])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -121,8 +132,8 @@ impl WorkerProcess {
             .read_line(&mut first_line)
             .expect("the probe reports");
         assert!(
-            first_line.starts_with("worker ready"),
-            "the worker process did not start: {first_line:?}"
+            first_line.starts_with(ready),
+            "the probe did not get ready: {first_line:?}"
         );
         Self { child, stdin }
     }
@@ -165,4 +176,90 @@ fn a_worker_in_another_process_is_served_what_this_one_stored() {
             "the other worker does run the body for an input nobody cached"
         );
     });
+}
+
+#[test]
+fn a_cancelled_waiting_activity_returns_promptly() {
+    let redis = redis();
+    let temporal = TemporalServer::shared();
+    let token = token("e2e-cancel");
+    // Another process holds the entry's lease while its body sleeps for a minute.
+    let _holder = WorkerProcess::probe(&["hold", &redis.url(), "slow", &token, "60000"], "started");
+    block_on(async {
+        let client = temporal.client().await;
+        let task_queue = unique_task_queue("e2e-cancel");
+        let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
+        let options = WorkerOptions::new(task_queue.as_str())
+            .register_workflow::<WaitWorkflow>()
+            .unwrap()
+            .register_activities(Cached)
+            .build();
+        let mut worker = Worker::new(&runtime, client.clone(), options).unwrap();
+        let shutdown = worker.shutdown_handle();
+
+        let workflow = async {
+            let workflow_id = unique_task_queue("wait-workflow");
+            let handle = client
+                .start_workflow(
+                    WaitWorkflow::run,
+                    Call {
+                        uncached: false,
+                        token: token.clone(),
+                        value: 60_000,
+                    },
+                    WorkflowStartOptions::new(task_queue.as_str(), workflow_id.as_str()).build(),
+                )
+                .await
+                .expect("the workflow starts");
+            wait_until_someone_waits_on(redis, "*Cached::slow*").await;
+
+            let asked = Instant::now();
+            handle
+                .cancel(WorkflowCancelOptions::default())
+                .await
+                .expect("cancellation is requested");
+            let result: String = handle
+                .get_result(WorkflowGetResultOptions::default())
+                .await
+                .expect("the workflow completes");
+            let took = asked.elapsed();
+            shutdown();
+            assert_eq!(result, "cancelled");
+            assert!(
+                took < Duration::from_secs(5),
+                "the waiting activity took {took:?} to acknowledge its cancellation \
+                 (heartbeat timeout 1 s; the holder's body runs for a minute)"
+            );
+            assert_eq!(runs(&token), 0, "the waiter never ran the body");
+        };
+        let (worker_result, ()) = tokio::join!(worker.run(), workflow);
+        worker_result.expect("the worker stops cleanly");
+    });
+}
+
+/// Resolves once some process subscribes to an entry channel matching `pattern`: a waiting
+/// activity does that. Redis pushes nothing when a subscription starts, so this polls.
+async fn wait_until_someone_waits_on(redis: &RedisServer, pattern: &str) {
+    let mut connection = redis
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let give_up = Instant::now() + Duration::from_secs(20);
+    loop {
+        let channels: Vec<String> = redis::cmd("PUBSUB")
+            .arg("CHANNELS")
+            .arg(pattern)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        if !channels.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < give_up,
+            "no activity started waiting on {pattern}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

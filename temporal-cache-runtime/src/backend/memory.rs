@@ -2,10 +2,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{BackendError, BoxFuture, CacheBackend};
+use tokio::sync::watch;
+
+use super::{BackendError, BoxFuture, CacheBackend, Claim, Watch};
 
 /// How many entries a [`MemoryCacheBackend`] keeps unless told otherwise.
 pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
@@ -17,7 +19,8 @@ pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// It honours TTLs to the millisecond and is bounded both in entries and in bytes: when either
 /// bound is reached, the oldest entries are evicted first. Entries are not shared with other
 /// processes, so it caches across workflow executions served by one worker only; use
-/// [`RedisCacheBackend`](crate::RedisCacheBackend) to share results between workers.
+/// [`RedisCacheBackend`](crate::RedisCacheBackend) to share results between workers. Its leases
+/// make identical concurrent calls in this process run once.
 ///
 /// ```
 /// use temporal_cache_runtime::{set_cache_backend, MemoryCacheBackend};
@@ -27,7 +30,7 @@ pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 pub struct MemoryCacheBackend {
     max_entries: usize,
     max_bytes: usize,
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
 }
 
 #[derive(Default)]
@@ -38,6 +41,10 @@ struct State {
     order: VecDeque<(u64, String)>,
     next_seq: u64,
     bytes: usize,
+    /// Leases on keys: owner and expiry.
+    leases: HashMap<String, (String, Instant)>,
+    /// Event counters of the keys someone is watching.
+    watchers: HashMap<String, watch::Sender<u64>>,
 }
 
 struct Entry {
@@ -58,7 +65,7 @@ impl MemoryCacheBackend {
         Self {
             max_entries: DEFAULT_MAX_ENTRIES,
             max_bytes: DEFAULT_MAX_BYTES,
-            state: Mutex::new(State::default()),
+            state: Arc::new(Mutex::new(State::default())),
         }
     }
 
@@ -95,26 +102,18 @@ impl MemoryCacheBackend {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the map inconsistent in a way that matters
-        // to a cache (at worst an entry is missing), so a poisoned lock is simply taken over.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
     fn get_now(&self, key: &str) -> Option<Vec<u8>> {
-        let mut state = self.lock();
-        let now = Instant::now();
-        match state.entries.get(key) {
-            Some(entry) if entry.is_expired(now) => {
-                state.remove(key);
-                None
-            }
-            Some(entry) => Some(entry.value.clone()),
-            None => None,
-        }
+        self.lock().live_value(key, Instant::now())
     }
 
     fn set_now(&self, key: &str, value: &[u8], ttl: Option<Duration>) {
-        let mut state = self.lock();
+        self.store(&mut self.lock(), key, value, ttl);
+    }
+
+    fn store(&self, state: &mut State, key: &str, value: &[u8], ttl: Option<Duration>) {
         state.remove(key);
         if value.len() > self.max_bytes {
             return;
@@ -137,7 +136,37 @@ impl MemoryCacheBackend {
     }
 }
 
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock cannot leave the map inconsistent in a way that matters to a
+    // cache (at worst an entry or a lease is missing), so a poisoned lock is simply taken over.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl State {
+    fn live_value(&mut self, key: &str, now: Instant) -> Option<Vec<u8>> {
+        match self.entries.get(key) {
+            Some(entry) if entry.is_expired(now) => {
+                self.remove(key);
+                None
+            }
+            Some(entry) => Some(entry.value.clone()),
+            None => None,
+        }
+    }
+
+    /// Whether `owner` holds a live lease on `key`.
+    fn holds(&self, key: &str, owner: &str, now: Instant) -> bool {
+        self.leases
+            .get(key)
+            .is_some_and(|(holder, expires)| holder == owner && *expires > now)
+    }
+
+    fn notify(&mut self, key: &str) {
+        if let Some(events) = self.watchers.get(key) {
+            events.send_modify(|count| *count += 1);
+        }
+    }
+
     fn remove(&mut self, key: &str) -> bool {
         match self.entries.remove(key) {
             Some(entry) => {
@@ -216,6 +245,114 @@ impl CacheBackend for MemoryCacheBackend {
         let removed = self.lock().remove(key);
         Box::pin(async move { Ok(removed) })
     }
+
+    fn claim<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, BackendError>> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let claim = if let Some(value) = state.live_value(key, now) {
+            Claim::Value(value)
+        } else if state
+            .leases
+            .get(key)
+            .is_some_and(|(holder, expires)| holder != owner && *expires > now)
+        {
+            Claim::Held
+        } else {
+            let expires = now.checked_add(lease).unwrap_or(now);
+            state
+                .leases
+                .insert(key.to_owned(), (owner.to_owned(), expires));
+            Claim::Acquired
+        };
+        drop(state);
+        Box::pin(async move { Ok(claim) })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        let mut state = self.lock();
+        self.store(&mut state, key, value, ttl);
+        if state.holds(key, owner, Instant::now()) {
+            state.leases.remove(key);
+        }
+        state.notify(key);
+        drop(state);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let mut state = self.lock();
+        let held = state.holds(key, owner, Instant::now());
+        if held {
+            state.leases.remove(key);
+            state.notify(key);
+        }
+        drop(state);
+        Box::pin(async move { Ok(held) })
+    }
+
+    fn extend<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let held = state.holds(key, owner, now);
+        if held && let Some((_, expires)) = state.leases.get_mut(key) {
+            *expires = now.checked_add(lease).unwrap_or(now);
+        }
+        drop(state);
+        Box::pin(async move { Ok(held) })
+    }
+
+    fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {
+        let events = lock(&self.state)
+            .watchers
+            .entry(key.to_owned())
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe();
+        let subscription = Unwatch {
+            state: Arc::clone(&self.state),
+            key: key.to_owned(),
+        };
+        Box::pin(async move { Ok(Watch::new(events, Some(Box::new(subscription)))) })
+    }
+}
+
+/// Forgets a key's event counter when its last watcher leaves.
+struct Unwatch {
+    state: Arc<Mutex<State>>,
+    key: String,
+}
+
+impl Drop for Unwatch {
+    fn drop(&mut self) {
+        let mut state = lock(&self.state);
+        // The watch drops its receiver before this guard, so no receiver means no watcher.
+        if state
+            .watchers
+            .get(&self.key)
+            .is_some_and(|events| events.receiver_count() == 0)
+        {
+            state.watchers.remove(&self.key);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +427,87 @@ mod tests {
         backend.set_now("huge", &[0; 11], None);
         assert_eq!(backend.get_now("huge"), None);
         assert_eq!(backend.len(), 2);
+    }
+
+    #[test]
+    fn leases_have_one_owner_at_a_time() {
+        let backend = MemoryCacheBackend::new();
+        let lease = Duration::from_secs(10);
+        block_on(async {
+            assert_eq!(
+                backend.claim("k", "a", lease).await.unwrap(),
+                Claim::Acquired
+            );
+            assert_eq!(backend.claim("k", "b", lease).await.unwrap(), Claim::Held);
+            assert!(
+                !backend.release("k", "b").await.unwrap(),
+                "b does not hold it"
+            );
+            assert!(!backend.extend("k", "b", lease).await.unwrap());
+            assert!(backend.extend("k", "a", lease).await.unwrap());
+            assert!(backend.release("k", "a").await.unwrap());
+            assert_eq!(
+                backend.claim("k", "b", lease).await.unwrap(),
+                Claim::Acquired
+            );
+            backend.complete("k", "b", b"v", None).await.unwrap();
+            assert_eq!(
+                backend.claim("k", "c", lease).await.unwrap(),
+                Claim::Value(b"v".to_vec())
+            );
+            assert!(
+                !backend.release("k", "b").await.unwrap(),
+                "completing released it"
+            );
+        });
+    }
+
+    #[test]
+    fn an_expired_lease_can_be_taken_over() {
+        let backend = MemoryCacheBackend::new();
+        block_on(async {
+            let short = Duration::from_millis(20);
+            assert_eq!(
+                backend.claim("k", "a", short).await.unwrap(),
+                Claim::Acquired
+            );
+            tokio::time::sleep(short * 2).await;
+            assert_eq!(
+                backend
+                    .claim("k", "b", Duration::from_secs(1))
+                    .await
+                    .unwrap(),
+                Claim::Acquired
+            );
+            assert!(
+                !backend.extend("k", "a", short).await.unwrap(),
+                "a's lease is gone"
+            );
+        });
+    }
+
+    #[test]
+    fn watchers_see_completions_and_releases() {
+        let backend = MemoryCacheBackend::new();
+        block_on(async {
+            let lease = Duration::from_secs(10);
+            let mut watch = backend.watch("k").await.unwrap();
+            backend.claim("k", "a", lease).await.unwrap();
+            backend.release("k", "a").await.unwrap();
+            tokio::time::timeout(Duration::from_secs(1), watch.changed())
+                .await
+                .expect("a release wakes watchers");
+            backend.claim("k", "a", lease).await.unwrap();
+            backend.complete("k", "a", b"v", None).await.unwrap();
+            tokio::time::timeout(Duration::from_secs(1), watch.changed())
+                .await
+                .expect("a completion wakes watchers");
+            drop(watch);
+            assert!(
+                backend.lock().watchers.is_empty(),
+                "the last watcher unsubscribes"
+            );
+        });
     }
 
     #[test]

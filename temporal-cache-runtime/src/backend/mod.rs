@@ -89,6 +89,132 @@ pub trait CacheBackend: Send + Sync + 'static {
     fn key_prefix(&self) -> &str {
         DEFAULT_KEY_PREFIX
     }
+
+    /// Single-flight, step one: atomically returns the value under `key` if there is one, else
+    /// takes a lease on `key` for `owner` lasting `lease`, else reports that another owner holds
+    /// it.
+    ///
+    /// The default has no leases: it reads the value and otherwise lets every caller run the
+    /// body. Implement this and the other lease methods to make identical concurrent calls on
+    /// different workers run once.
+    fn claim<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, BackendError>> {
+        let _ = (owner, lease);
+        Box::pin(async move {
+            Ok(match self.get(key).await? {
+                Some(value) => Claim::Value(value),
+                None => Claim::Acquired,
+            })
+        })
+    }
+
+    /// Stores `value` under `key` (as [`set`](Self::set) does), releases `owner`'s lease on `key`
+    /// if `owner` still holds it, and wakes every caller waiting on `key`.
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        let _ = owner;
+        self.set(key, value, ttl)
+    }
+
+    /// Releases `owner`'s lease on `key` without a value (the body failed), if `owner` still
+    /// holds it, and wakes the callers waiting on `key` so that one of them takes over. Returns
+    /// whether `owner` held the lease.
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let _ = (key, owner);
+        Box::pin(async { Ok(false) })
+    }
+
+    /// Extends `owner`'s lease on `key` to `lease` from now, if `owner` still holds it. Returns
+    /// whether it did.
+    fn extend<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let _ = (key, owner, lease);
+        Box::pin(async { Ok(false) })
+    }
+
+    /// Starts watching `key`: the returned [`Watch`] fires when a value is stored under `key` or
+    /// its lease is released. Waiters also re-check now and then, so a watch that never fires
+    /// (like the default, for backends without notifications) only makes waiting slower.
+    fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {
+        let _ = key;
+        Box::pin(async { Ok(Watch::never()) })
+    }
+}
+
+/// What [`CacheBackend::claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// A value is stored: serve it.
+    Value(Vec<u8>),
+    /// The caller now holds the lease: run the body, then `complete` or `release`.
+    Acquired,
+    /// Another owner holds the lease: wait for its result.
+    Held,
+}
+
+/// A subscription to the events of one key, from [`CacheBackend::watch`].
+///
+/// Backends build one from a [`tokio::sync::watch::Receiver`] whose value changes on every
+/// event (a counter, say): only changes made after the receiver was created count.
+#[derive(Debug)]
+pub struct Watch {
+    events: Option<tokio::sync::watch::Receiver<u64>>,
+    // Keeps the backend's subscription alive while someone waits; dropped with the watch.
+    _subscription: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Watch {
+    /// A watch that fires whenever `events` changes. `subscription` is kept alive (and dropped)
+    /// with the watch, so a backend can end its subscription when the last waiter leaves.
+    pub fn new(
+        events: tokio::sync::watch::Receiver<u64>,
+        subscription: Option<Box<dyn std::any::Any + Send + Sync>>,
+    ) -> Self {
+        Self {
+            events: Some(events),
+            _subscription: subscription,
+        }
+    }
+
+    /// A watch that never fires: waiters fall back to re-checking.
+    pub fn never() -> Self {
+        Self {
+            events: None,
+            _subscription: None,
+        }
+    }
+
+    /// Resolves at the next event; never, if the backend cannot notify (or lost its
+    /// subscription: waiters then re-check on their own schedule).
+    pub async fn changed(&mut self) {
+        match &mut self.events {
+            Some(events) => {
+                if events.changed().await.is_err() {
+                    // The sender is gone: no event will come any more.
+                    self.events = None;
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
 }
 
 /// Why a backend operation failed.

@@ -1,20 +1,25 @@
-//! A second process for the tests: a worker, or a one-off caller of a cached activity.
+//! A second process for the tests: a worker, or callers of cached activities.
 //!
 //! - `probe worker <temporal address> <redis url> <task queue>`: runs a worker with the test
 //!   workflows and activities until its standard input closes.
 //! - `probe echo <redis url> <token> <value>`: calls `Cached::echo` twice with the same input and
 //!   prints one JSON line: whether caching is enabled, both outputs, and how often the body ran.
+//! - `probe calls <redis url> <activity> <token> <count> <millis>`: prints `ready`, waits for a
+//!   line on standard input, makes `count` concurrent calls of a slow activity (`slow`,
+//!   `short_lease`, `sync_short_lease` or `impatient`) and prints one JSON line with the outputs and runs.
+//! - `probe hold <redis url> <activity> <token> <millis>`: calls a slow activity once and prints
+//!   `started` when its body has started, then waits for the call (or to be killed).
 
 use std::process::ExitCode;
 
 use temporal_cache_runtime::{RedisCacheBackend, caching_enabled, set_cache_backend};
-use temporal_cache_tests::activities::{Cached, runs};
+use temporal_cache_tests::activities::{Cached, Output, body_started, runs};
 use temporal_cache_tests::environment::run;
-use temporal_cache_tests::workflows::CallWorkflow;
+use temporal_cache_tests::workflows::{CallWorkflow, WaitWorkflow};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -30,11 +35,13 @@ async fn main() -> ExitCode {
     {
         ["worker", address, redis_url, task_queue] => worker(address, redis_url, task_queue).await,
         ["echo", redis_url, token, value] => echo(redis_url, token, value).await,
-        _ => Err(
-            "usage: probe worker <temporal address> <redis url> <task queue> | \
-                  probe echo <redis url> <token> <value>"
-                .into(),
-        ),
+        ["calls", redis_url, activity, token, count, millis] => {
+            calls(redis_url, activity, token, count, millis).await
+        }
+        ["hold", redis_url, activity, token, millis] => {
+            hold(redis_url, activity, token, millis).await
+        }
+        _ => Err("usage: see the documentation of tests/src/bin/probe.rs".into()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,6 +60,7 @@ async fn worker(address: &str, redis_url: &str, task_queue: &str) -> Result<(), 
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(task_queue)
         .register_workflow::<CallWorkflow>()?
+        .register_workflow::<WaitWorkflow>()?
         .register_activities(Cached)
         .build();
     let mut worker = Worker::new(&runtime, client, options)?;
@@ -82,5 +90,52 @@ async fn echo(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError>
             "runs": runs(token),
         })
     );
+    Ok(())
+}
+
+/// One call of the slow activity named `activity`.
+pub async fn call_slow(activity: &str, token: &str, millis: u64) -> Result<Output, BoxError> {
+    let input = MultiArgs2(token.to_owned(), millis);
+    Ok(match activity {
+        "slow" => run(Cached::slow, input).await,
+        "short_lease" => run(Cached::short_lease, input).await,
+        "sync_short_lease" => run(Cached::sync_short_lease, input).await,
+        "impatient" => run(Cached::impatient, input).await,
+        other => return Err(format!("unknown activity {other}").into()),
+    })
+}
+
+async fn calls(
+    redis_url: &str,
+    activity: &str,
+    token: &str,
+    count: &str,
+    millis: &str,
+) -> Result<(), BoxError> {
+    set_cache_backend(RedisCacheBackend::new(redis_url)?);
+    let (count, millis): (usize, u64) = (count.parse()?, millis.parse()?);
+    println!("ready");
+    let mut go = String::new();
+    BufReader::new(tokio::io::stdin())
+        .read_line(&mut go)
+        .await?;
+    let calls = (0..count).map(|_| call_slow(activity, token, millis));
+    let outputs = futures::future::try_join_all(calls).await?;
+    println!(
+        "{}",
+        serde_json::json!({ "outputs": outputs, "runs": runs(token) })
+    );
+    Ok(())
+}
+
+async fn hold(redis_url: &str, activity: &str, token: &str, millis: &str) -> Result<(), BoxError> {
+    set_cache_backend(RedisCacheBackend::new(redis_url)?);
+    let millis: u64 = millis.parse()?;
+    let announce = async {
+        body_started(token).await;
+        println!("started");
+    };
+    let (output, ()) = tokio::join!(call_slow(activity, token, millis), announce);
+    println!("{}", serde_json::to_string(&output?)?);
     Ok(())
 }

@@ -1,14 +1,20 @@
 //! The Redis backend, on redis-rs with a reconnecting `ConnectionManager`.
 
+mod notifications;
+mod scripts;
+
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use ::redis::{Client, ErrorKind, RedisError};
+use ::redis::{Client, ErrorKind, RedisError, Script, Value};
 use tokio::sync::OnceCell;
 
-use super::{BackendError, BackendErrorKind, BoxFuture, CacheBackend, DEFAULT_KEY_PREFIX};
+use self::notifications::Notifications;
+use super::{
+    BackendError, BackendErrorKind, BoxFuture, CacheBackend, Claim, DEFAULT_KEY_PREFIX, Watch,
+};
 
 /// How long one Redis operation may take before it counts as failed, unless configured otherwise.
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);
@@ -19,6 +25,12 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);
 /// background after it breaks, so a worker starts (and runs its activities uncached) while Redis
 /// is away. Every operation is bounded by an operation timeout
 /// ([`DEFAULT_OPERATION_TIMEOUT`] unless set with [`with_operation_timeout`](Self::with_operation_timeout)).
+///
+/// Identical concurrent calls run once across workers: a miss takes a lease on the entry (a
+/// `SET NX PX` owned by a random token, renewed while the body runs), and callers that find the
+/// lease taken wait on the entry's pub/sub channel until the result is stored. A hit is one
+/// `GET`; an uncontended miss is three round trips (`GET`, then one script to claim the lease and
+/// one to store the value, release the lease and wake the waiters).
 ///
 /// Its `Debug` output shows the address and database, never the password.
 ///
@@ -34,6 +46,7 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);
 pub struct RedisCacheBackend {
     client: Client,
     connection: OnceCell<ConnectionManager>,
+    notifications: Notifications,
     prefix: String,
     operation_timeout: Duration,
 }
@@ -52,6 +65,7 @@ impl RedisCacheBackend {
     /// A backend using an existing redis-rs client (for settings a URL cannot express).
     pub fn from_client(client: Client) -> Self {
         Self {
+            notifications: Notifications::new(client.clone(), DEFAULT_OPERATION_TIMEOUT),
             client,
             connection: OnceCell::new(),
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
@@ -69,6 +83,7 @@ impl RedisCacheBackend {
     /// Bounds every operation, connecting included, by `timeout`.
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
+        self.notifications = Notifications::new(self.client.clone(), timeout);
         self
     }
 
@@ -99,6 +114,46 @@ impl RedisCacheBackend {
             Err(_) => Err(BackendError::timeout()),
         }
     }
+
+    /// Runs one of the lease scripts on the entry's value and lease keys.
+    async fn script(
+        &self,
+        script: &Script,
+        key: &str,
+        args: &[&[u8]],
+    ) -> Result<Value, BackendError> {
+        let mut connection = self.connection().await?;
+        let mut invocation = script.key(key);
+        invocation.key(lease_key(key));
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        self.bounded(invocation.invoke_async::<Value>(&mut connection))
+            .await
+    }
+}
+
+fn lease_key(key: &str) -> String {
+    format!("{key}:lease")
+}
+
+fn channel(key: &str) -> String {
+    format!("{key}:events")
+}
+
+fn millis(duration: Duration) -> Vec<u8> {
+    // Never zero: `PX 0` is an error in Redis.
+    let millis = u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    millis.to_string().into_bytes()
+}
+
+fn unexpected(reply: &Value) -> BackendError {
+    BackendError::new(
+        BackendErrorKind::Rejected,
+        format!("unexpected reply from a temporal-cache script: {reply:?}"),
+    )
 }
 
 fn to_backend_error(error: RedisError) -> BackendError {
@@ -142,9 +197,7 @@ impl CacheBackend for RedisCacheBackend {
             let mut command = ::redis::cmd("SET");
             command.arg(key).arg(value);
             if let Some(ttl) = ttl {
-                // Millisecond precision, and never zero: a zero PX is an error in Redis.
-                let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-                command.arg("PX").arg(millis);
+                command.arg("PX").arg(millis(ttl));
             }
             self.bounded(command.query_async::<()>(&mut connection))
                 .await
@@ -167,6 +220,84 @@ impl CacheBackend for RedisCacheBackend {
 
     fn key_prefix(&self) -> &str {
         &self.prefix
+    }
+
+    fn claim<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, BackendError>> {
+        Box::pin(async move {
+            let reply = self
+                .script(&scripts::CLAIM, key, &[owner.as_bytes(), &millis(lease)])
+                .await?;
+            match &reply {
+                Value::Array(items) => match items.as_slice() {
+                    [Value::Int(1), Value::BulkString(value)] => Ok(Claim::Value(value.clone())),
+                    [Value::Int(2)] => Ok(Claim::Acquired),
+                    [Value::Int(3)] => Ok(Claim::Held),
+                    _ => Err(unexpected(&reply)),
+                },
+                _ => Err(unexpected(&reply)),
+            }
+        })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        Box::pin(async move {
+            let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
+            let channel = channel(key);
+            self.script(
+                &scripts::COMPLETE,
+                key,
+                &[owner.as_bytes(), value, &ttl, channel.as_bytes()],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move {
+            let channel = channel(key);
+            let reply = self
+                .script(
+                    &scripts::RELEASE,
+                    key,
+                    &[owner.as_bytes(), channel.as_bytes()],
+                )
+                .await?;
+            Ok(reply == Value::Int(1))
+        })
+    }
+
+    fn extend<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move {
+            let reply = self
+                .script(&scripts::EXTEND, key, &[owner.as_bytes(), &millis(lease)])
+                .await?;
+            Ok(reply == Value::Int(1))
+        })
+    }
+
+    fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {
+        Box::pin(self.notifications.watch(channel(key)))
     }
 }
 
