@@ -18,6 +18,7 @@ use crate::backend::{BackendError, BackendErrorKind, Claim, SharedBackend, Watch
 use crate::envelope;
 use crate::flight::{self, Landing, Leader, Role};
 use crate::global;
+use crate::health;
 use crate::key::KeyBuilder;
 use crate::lease::{HeldLease, new_owner};
 use crate::outcome::{KeyInput, Outcome};
@@ -176,7 +177,13 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], caller: &Caller, key: &str) -> Opti
 }
 
 fn fallback(caller: &Caller, key: &str, error: &BackendError, what: &str) {
-    event!(warn, caller, key, %error, "cache fallback: {what} failed; running the activity uncached");
+    if health::failure_is_news(error) {
+        event!(warn, caller, key, %error,
+            "cache fallback: {what} failed; running the activity uncached (further failures \
+             are logged at debug level until the backend answers again)");
+    } else {
+        event!(debug, caller, key, %error, "cache fallback: {what} failed; running the activity uncached");
+    }
 }
 
 /// What waiting for something else ended with.
@@ -238,7 +245,7 @@ async fn start<T: DeserializeOwned>(keyed: Keyed, ctx: &ActivityContext) -> Star
     };
 
     let Some(lock) = spec.lock else {
-        return match backend.get(&key).await {
+        return match healthy(backend.get(&key).await) {
             Ok(Some(bytes)) => match decode(&bytes, &caller, &key) {
                 Some(value) => {
                     event!(debug, caller, key, "cache hit");
@@ -290,7 +297,7 @@ async fn start<T: DeserializeOwned>(keyed: Keyed, ctx: &ActivityContext) -> Star
         }
     };
 
-    match backend.get(leader.key()).await {
+    match healthy(backend.get(leader.key()).await) {
         Ok(Some(bytes)) => {
             if let Some(value) = decode(&bytes, &caller, leader.key()) {
                 event!(debug, caller, leader.key(), "cache hit");
@@ -311,7 +318,7 @@ async fn start<T: DeserializeOwned>(keyed: Keyed, ctx: &ActivityContext) -> Star
     let mut watch: Option<Watch> = None;
     let recheck = (lock.lease / 10).clamp(Duration::from_millis(10), Duration::from_secs(1));
     loop {
-        match backend.claim(leader.key(), &owner, lock.lease).await {
+        match healthy(backend.claim(leader.key(), &owner, lock.lease).await) {
             Ok(Claim::Value(bytes)) => {
                 if let Some(value) = decode(&bytes, &caller, leader.key()) {
                     event!(
@@ -372,6 +379,14 @@ async fn start<T: DeserializeOwned>(keyed: Keyed, ctx: &ActivityContext) -> Star
     }
 }
 
+/// Passes a backend result through, noting a success.
+fn healthy<T>(result: Result<T, BackendError>) -> Result<T, BackendError> {
+    if result.is_ok() {
+        health::succeeded();
+    }
+    result
+}
+
 /// Ends a flight with a value, copying the bytes only if someone follows it.
 fn land_value(leader: Leader, bytes: Vec<u8>) {
     let landing = if leader.has_followers() {
@@ -416,16 +431,30 @@ async fn finish(run: Run, bytes: Option<Vec<u8>>, caller: &Caller) {
 }
 
 fn stored_event(result: Result<(), BackendError>, caller: &Caller, key: &str) {
-    match result {
+    match healthy(result) {
         Ok(()) => event!(debug, caller, key, "cache store"),
-        Err(error) => event!(warn, caller, key, %error,
+        Err(error) if health::failure_is_news(&error) => event!(warn, caller, key, %error,
+            "cache fallback: storing the result failed; it is returned but not cached"),
+        Err(error) => event!(debug, caller, key, %error,
             "cache fallback: storing the result failed; it is returned but not cached"),
     }
 }
 
-fn encode<R: Outcome>(outcome: &R, caller: &Caller, key: &str) -> Option<Vec<u8>> {
+fn encode<R: Outcome>(outcome: &R, run: &Run, caller: &Caller) -> Option<Vec<u8>> {
     let value = outcome.cacheable()?;
+    let key = run.key.as_str();
     match envelope::encode(value) {
+        Ok(bytes) if bytes.len() > run.backend.max_value_bytes() => {
+            event!(
+                warn,
+                caller,
+                key,
+                bytes = bytes.len(),
+                limit = run.backend.max_value_bytes(),
+                "cache skip: the result is larger than the backend stores; it is returned but not cached"
+            );
+            None
+        }
         Ok(bytes) => Some(bytes),
         Err(error) => {
             event!(warn, caller, key, %error,
@@ -456,7 +485,7 @@ where
     };
     let caller = Caller::of(&ctx);
     let outcome = body(ctx).await;
-    let bytes = encode(&outcome, &caller, run.key.as_str());
+    let bytes = encode(&outcome, &run, &caller);
     finish(run, bytes, &caller).await;
     outcome
 }
@@ -502,7 +531,7 @@ where
     };
     let caller = Caller::of(&ctx);
     let outcome = body(ctx);
-    let bytes = encode(&outcome, &caller, run.key.as_str());
+    let bytes = encode(&outcome, &run, &caller);
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = bridge(
         async move { finish(run, bytes, &caller).await },

@@ -50,6 +50,15 @@
 //! | `exclude = [trace_id]` | inputs left out of the key |
 //! | `version = "2"` | a salt: change it to retire every entry of the activity at once |
 //! | `backend = &*MY_BACKEND` | this activity's own backend instead of the global one (see [`IntoCacheBackend`]) |
+//! | `lock = false` | turns single-flight off: concurrent identical calls each run the body |
+//! | `lock_ttl = "30s"` | the lease length; the holder renews it every third of this while its body runs |
+//! | `lock_wait = "5m"` | how long a call waits for another's result before running the body itself |
+//!
+//! # Single-flight
+//!
+//! Identical calls that miss together run the body once: calls in one worker share one flight,
+//! and calls on other workers wait on the first one's lease, woken when its result is stored. See
+//! [`RedisCacheBackend`] for the protocol and its round trips.
 //!
 //! # Keys and values
 //!
@@ -80,6 +89,7 @@ mod encoding;
 mod envelope;
 mod flight;
 mod global;
+mod health;
 mod invalidate;
 mod key;
 mod lease;
@@ -88,8 +98,8 @@ mod spec;
 
 pub use backend::{
     BackendError, BackendErrorKind, BoxFuture, CacheBackend, Claim, DEFAULT_KEY_PREFIX,
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, IntoCacheBackend, MemoryCacheBackend, SharedBackend,
-    Watch,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_VALUE_BYTES, IntoCacheBackend,
+    MemoryCacheBackend, SharedBackend, Watch,
 };
 #[cfg(feature = "redis")]
 pub use backend::{DEFAULT_OPERATION_TIMEOUT, RedisCacheBackend};

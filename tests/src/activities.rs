@@ -8,7 +8,7 @@
 // The SDK's `#[activities]` generates undocumented marker constants.
 #![allow(missing_docs)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
@@ -325,6 +325,31 @@ impl Cached {
         Ok(slow_body(token, millis).await)
     }
 
+    /// Keyed by a set and a map: their iteration order differs in every process.
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub async fn by_collections(
+        _ctx: ActivityContext,
+        token: String,
+        words: HashSet<String>,
+        counts: HashMap<String, u64>,
+    ) -> Result<Output, ActivityError> {
+        let total = words.len() as u64 + counts.values().sum::<u64>();
+        Ok(Output::produced(token, total))
+    }
+
+    /// Returns a result of `bytes` bytes (a string of that many `x`).
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub async fn sized(
+        _ctx: ActivityContext,
+        token: String,
+        bytes: u64,
+    ) -> Result<String, ActivityError> {
+        record_run(&token);
+        Ok("x".repeat(usize::try_from(bytes).expect("a size that fits in memory")))
+    }
+
     #[cached_activity(ttl = "1h")]
     #[activity]
     pub fn sync_echo(
@@ -426,4 +451,21 @@ impl Stateful {
         record_run(&token);
         Ok(self.runs.fetch_add(1, Ordering::SeqCst) + 1)
     }
+}
+
+/// The words and counts `Cached::by_collections` is called with, inserted in `reversed` order.
+pub fn collections(reversed: bool) -> (HashSet<String>, HashMap<String, u64>) {
+    let mut words: Vec<String> = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]
+        .iter()
+        .map(|word| (*word).to_owned())
+        .collect();
+    if reversed {
+        words.reverse();
+    }
+    let set = words.iter().cloned().collect();
+    let map = words
+        .iter()
+        .map(|word| (word.clone(), word.len() as u64))
+        .collect();
+    (set, map)
 }

@@ -73,3 +73,28 @@ impl WaitWorkflow {
         }
     }
 }
+
+/// Runs [`Cached::echo`] once for each value in turn and returns the outputs.
+#[workflow]
+#[derive(Default)]
+pub struct SeriesWorkflow;
+
+#[workflow_methods]
+impl SeriesWorkflow {
+    #[run]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        series: (String, Vec<u64>),
+    ) -> WorkflowResult<Vec<Output>> {
+        let (token, values) = series;
+        let mut outputs = Vec::new();
+        for value in values {
+            let options = ActivityOptions::start_to_close_timeout(Duration::from_secs(30));
+            outputs.push(
+                ctx.execute_activity(Cached::slow, MultiArgs2(token.clone(), value), options)
+                    .await?,
+            );
+        }
+        Ok(outputs)
+    }
+}

@@ -399,3 +399,33 @@ fn an_unreadable_entry_is_a_miss_and_is_overwritten() {
         );
     });
 }
+
+#[test]
+fn sets_and_maps_key_alike_in_another_process() {
+    let servers = servers();
+    let token = token("collections");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_probe"))
+        .args(["collections", &servers.global.url(), &token])
+        .output()
+        .expect("the probe runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let theirs: temporal_cache_tests::activities::Output =
+        serde_json::from_slice(&output.stdout).expect("the probe prints its output");
+    assert_ne!(theirs.pid, std::process::id());
+
+    // Built in the other order, with this process's own hash seeds.
+    let (words, counts) = temporal_cache_tests::activities::collections(true);
+    let ours = block_on(run(
+        Cached::by_collections,
+        temporalio_common::data_converters::MultiArgs3(token.clone(), words, counts),
+    ));
+    assert_eq!(
+        ours, theirs,
+        "served the other process's result: the keys are equal"
+    );
+    assert_eq!(runs(&token), 0);
+}

@@ -24,6 +24,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The key prefix a backend uses unless it is configured otherwise.
 pub const DEFAULT_KEY_PREFIX: &str = "temporal-cache";
 
+/// The largest value a backend stores unless it says otherwise: 2 MiB, Temporal's own limit on a
+/// payload (a larger activity result could not reach the workflow anyway).
+pub const DEFAULT_MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
+
 /// A store for cached activity results.
 ///
 /// Implement it to keep results somewhere other than Redis or process memory. Keys are built by
@@ -88,6 +92,12 @@ pub trait CacheBackend: Send + Sync + 'static {
     /// one Redis database. The default is [`DEFAULT_KEY_PREFIX`].
     fn key_prefix(&self) -> &str {
         DEFAULT_KEY_PREFIX
+    }
+
+    /// The largest stored value, in bytes, this backend accepts: a larger result is returned to
+    /// the caller but not stored. The default is [`DEFAULT_MAX_VALUE_BYTES`].
+    fn max_value_bytes(&self) -> usize {
+        DEFAULT_MAX_VALUE_BYTES
     }
 
     /// Single-flight, step one: atomically returns the value under `key` if there is one, else
@@ -237,8 +247,11 @@ pub enum BackendErrorKind {
     Unavailable,
     /// The store answered with an error (out of memory, authentication, read-only replica, ...).
     Rejected,
-    /// The backend was configured wrongly (for example, an unparsable Redis URL).
+    /// The backend was configured wrongly (for example, an unparsable Redis URL or a wrong
+    /// password).
     Configuration,
+    /// The backend failed repeatedly, so calls skip it for a while (its circuit breaker is open).
+    CircuitOpen,
 }
 
 impl BackendError {
@@ -271,6 +284,7 @@ impl fmt::Display for BackendError {
             BackendErrorKind::Unavailable => "cache backend unavailable",
             BackendErrorKind::Rejected => "cache backend rejected the operation",
             BackendErrorKind::Configuration => "cache backend misconfigured",
+            BackendErrorKind::CircuitOpen => "cache backend skipped",
         };
         match &self.source {
             Some(source) => write!(f, "{what}: {source}"),

@@ -9,15 +9,17 @@
 //!   `short_lease`, `sync_short_lease` or `impatient`) and prints one JSON line with the outputs and runs.
 //! - `probe hold <redis url> <activity> <token> <millis>`: calls a slow activity once and prints
 //!   `started` when its body has started, then waits for the call (or to be killed).
+//! - `probe collections <redis url> <token>`: calls `Cached::by_collections` with a set and a map
+//!   built in this process (with its own hash seeds) and prints the output as JSON.
 
 use std::process::ExitCode;
 
 use temporal_cache_runtime::{RedisCacheBackend, caching_enabled, set_cache_backend};
-use temporal_cache_tests::activities::{Cached, Output, body_started, runs};
+use temporal_cache_tests::activities::{Cached, Output, body_started, collections, runs};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::workflows::{CallWorkflow, WaitWorkflow};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
-use temporalio_common::data_converters::MultiArgs2;
+use temporalio_common::data_converters::{MultiArgs2, MultiArgs3};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -41,6 +43,7 @@ async fn main() -> ExitCode {
         ["hold", redis_url, activity, token, millis] => {
             hold(redis_url, activity, token, millis).await
         }
+        ["collections", redis_url, token] => by_collections(redis_url, token).await,
         _ => Err("usage: see the documentation of tests/src/bin/probe.rs".into()),
     };
     match outcome {
@@ -137,5 +140,17 @@ async fn hold(redis_url: &str, activity: &str, token: &str, millis: &str) -> Res
     };
     let (output, ()) = tokio::join!(call_slow(activity, token, millis), announce);
     println!("{}", serde_json::to_string(&output?)?);
+    Ok(())
+}
+
+async fn by_collections(redis_url: &str, token: &str) -> Result<(), BoxError> {
+    set_cache_backend(RedisCacheBackend::new(redis_url)?);
+    let (words, counts) = collections(false);
+    let output = run(
+        Cached::by_collections,
+        MultiArgs3(token.to_owned(), words, counts),
+    )
+    .await;
+    println!("{}", serde_json::to_string(&output)?);
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The Redis backend, on redis-rs with a reconnecting `ConnectionManager`.
 
+mod breaker;
 mod notifications;
 mod scripts;
 
@@ -11,9 +12,11 @@ use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{Client, ErrorKind, RedisError, Script, Value};
 use tokio::sync::OnceCell;
 
+use self::breaker::{Breaker, DEFAULT_COOL_DOWN, DEFAULT_FAILURE_THRESHOLD};
 use self::notifications::Notifications;
 use super::{
-    BackendError, BackendErrorKind, BoxFuture, CacheBackend, Claim, DEFAULT_KEY_PREFIX, Watch,
+    BackendError, BackendErrorKind, BoxFuture, CacheBackend, Claim, DEFAULT_KEY_PREFIX,
+    DEFAULT_MAX_VALUE_BYTES, Watch,
 };
 
 /// How long one Redis operation may take before it counts as failed, unless configured otherwise.
@@ -32,6 +35,11 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);
 /// `GET`; an uncontended miss is three round trips (`GET`, then one script to claim the lease and
 /// one to store the value, release the lease and wake the waiters).
 ///
+/// When Redis fails repeatedly (three calls in a row by default: timeouts, refused or broken
+/// connections, authentication errors), a circuit breaker makes calls skip it for a cool-down
+/// (one second by default), then lets one probe through; a probe that succeeds closes the
+/// circuit, so caching resumes by itself once Redis is back.
+///
 /// Its `Debug` output shows the address and database, never the password.
 ///
 /// ```no_run
@@ -47,8 +55,10 @@ pub struct RedisCacheBackend {
     client: Client,
     connection: OnceCell<ConnectionManager>,
     notifications: Notifications,
+    breaker: Breaker,
     prefix: String,
     operation_timeout: Duration,
+    max_value_bytes: usize,
 }
 
 impl RedisCacheBackend {
@@ -68,8 +78,10 @@ impl RedisCacheBackend {
             notifications: Notifications::new(client.clone(), DEFAULT_OPERATION_TIMEOUT),
             client,
             connection: OnceCell::new(),
+            breaker: Breaker::new(DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOL_DOWN),
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
         }
     }
 
@@ -84,6 +96,20 @@ impl RedisCacheBackend {
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
         self.notifications = Notifications::new(self.client.clone(), timeout);
+        self
+    }
+
+    /// Opens the circuit after `failures` consecutive failures and keeps it open for
+    /// `cool_down` before probing (defaults: 3 and one second).
+    pub fn with_circuit_breaker(mut self, failures: u32, cool_down: Duration) -> Self {
+        self.breaker = Breaker::new(failures, cool_down);
+        self
+    }
+
+    /// Stores no value larger than `bytes` (default [`DEFAULT_MAX_VALUE_BYTES`]): a larger
+    /// result is returned to its caller but not cached.
+    pub fn with_max_value_bytes(mut self, bytes: usize) -> Self {
+        self.max_value_bytes = bytes;
         self
     }
 
@@ -113,6 +139,17 @@ impl RedisCacheBackend {
             Ok(result) => result.map_err(to_backend_error),
             Err(_) => Err(BackendError::timeout()),
         }
+    }
+
+    /// Runs one operation through the circuit breaker.
+    async fn guarded<T>(
+        &self,
+        operation: impl Future<Output = Result<T, BackendError>>,
+    ) -> Result<T, BackendError> {
+        let permit = self.breaker.permit()?;
+        let result = operation.await;
+        self.breaker.record(permit, result.as_ref().map(|_| ()));
+        result
     }
 
     /// Runs one of the lease scripts on the entry's value and lease keys.
@@ -165,7 +202,12 @@ fn to_backend_error(error: RedisError) -> BackendError {
         || error.kind() == ErrorKind::Io
     {
         BackendErrorKind::Unavailable
-    } else if error.kind() == ErrorKind::InvalidClientConfig {
+    } else if matches!(
+        error.kind(),
+        ErrorKind::InvalidClientConfig | ErrorKind::AuthenticationFailed
+    ) || error.code() == Some("NOAUTH")
+        || error.code() == Some("WRONGPASS")
+    {
         BackendErrorKind::Configuration
     } else {
         BackendErrorKind::Rejected
@@ -175,7 +217,7 @@ fn to_backend_error(error: RedisError) -> BackendError {
 
 impl CacheBackend for RedisCacheBackend {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
-        Box::pin(async move {
+        Box::pin(self.guarded(async move {
             let mut connection = self.connection().await?;
             self.bounded(
                 ::redis::cmd("GET")
@@ -183,7 +225,7 @@ impl CacheBackend for RedisCacheBackend {
                     .query_async::<Option<Vec<u8>>>(&mut connection),
             )
             .await
-        })
+        }))
     }
 
     fn set<'a>(
@@ -192,7 +234,7 @@ impl CacheBackend for RedisCacheBackend {
         value: &'a [u8],
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(async move {
+        Box::pin(self.guarded(async move {
             let mut connection = self.connection().await?;
             let mut command = ::redis::cmd("SET");
             command.arg(key).arg(value);
@@ -201,11 +243,11 @@ impl CacheBackend for RedisCacheBackend {
             }
             self.bounded(command.query_async::<()>(&mut connection))
                 .await
-        })
+        }))
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(async move {
+        Box::pin(self.guarded(async move {
             let mut connection = self.connection().await?;
             let removed = self
                 .bounded(
@@ -215,7 +257,7 @@ impl CacheBackend for RedisCacheBackend {
                 )
                 .await?;
             Ok(removed > 0)
-        })
+        }))
     }
 
     fn key_prefix(&self) -> &str {
@@ -228,7 +270,7 @@ impl CacheBackend for RedisCacheBackend {
         owner: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claim, BackendError>> {
-        Box::pin(async move {
+        Box::pin(self.guarded(async move {
             let reply = self
                 .script(&scripts::CLAIM, key, &[owner.as_bytes(), &millis(lease)])
                 .await?;
@@ -241,7 +283,7 @@ impl CacheBackend for RedisCacheBackend {
                 },
                 _ => Err(unexpected(&reply)),
             }
-        })
+        }))
     }
 
     fn complete<'a>(
@@ -251,7 +293,7 @@ impl CacheBackend for RedisCacheBackend {
         value: &'a [u8],
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(async move {
+        Box::pin(self.guarded(async move {
             let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
             let channel = channel(key);
             self.script(
@@ -261,7 +303,7 @@ impl CacheBackend for RedisCacheBackend {
             )
             .await?;
             Ok(())
-        })
+        }))
     }
 
     fn release<'a>(
@@ -269,7 +311,7 @@ impl CacheBackend for RedisCacheBackend {
         key: &'a str,
         owner: &'a str,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(async move {
+        Box::pin(self.guarded(async move {
             let channel = channel(key);
             let reply = self
                 .script(
@@ -279,7 +321,7 @@ impl CacheBackend for RedisCacheBackend {
                 )
                 .await?;
             Ok(reply == Value::Int(1))
-        })
+        }))
     }
 
     fn extend<'a>(
@@ -288,16 +330,20 @@ impl CacheBackend for RedisCacheBackend {
         owner: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(async move {
+        Box::pin(self.guarded(async move {
             let reply = self
                 .script(&scripts::EXTEND, key, &[owner.as_bytes(), &millis(lease)])
                 .await?;
             Ok(reply == Value::Int(1))
-        })
+        }))
     }
 
     fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {
-        Box::pin(self.notifications.watch(channel(key)))
+        Box::pin(self.guarded(self.notifications.watch(channel(key))))
+    }
+
+    fn max_value_bytes(&self) -> usize {
+        self.max_value_bytes
     }
 }
 

@@ -1,0 +1,383 @@
+//! Redis faults never fail an activity, never hang it past the deadline and never return a wrong
+//! value: a killed Redis (under load, and under a running workflow), a hung one (`SIGSTOP`), one
+//! out of memory, one with another password, entries that cannot be read back, and results too
+//! large to store. The tests run one at a time: each points the global backend at a Redis of its
+//! own.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+use std::time::{Duration, Instant};
+
+use redis::AsyncCommands;
+use temporal_cache_runtime::{MemoryCacheBackend, RedisCacheBackend, set_cache_backend};
+use temporal_cache_tests::activities::{Cached, Output, body_started, runs, token};
+use temporal_cache_tests::environment::{run, try_run};
+use temporal_cache_tests::redis_server::RedisServer;
+use temporal_cache_tests::runtime::block_on;
+use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
+use temporal_cache_tests::workflows::SeriesWorkflow;
+use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
+use temporalio_common::data_converters::MultiArgs2;
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+const DEADLINE: Duration = Duration::from_millis(100);
+const COOL_DOWN: Duration = Duration::from_millis(200);
+
+/// Warnings the runtime logged, counted by a tracing layer.
+static WARNINGS: AtomicUsize = AtomicUsize::new(0);
+
+struct CountWarnings;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountWarnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let metadata = event.metadata();
+        if *metadata.level() == tracing::Level::WARN && metadata.target() == "temporal_cache" {
+            WARNINGS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Runs the tests of this file one at a time, with warnings counted.
+fn serial() -> MutexGuard<'static, ()> {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        tracing_subscriber::registry()
+            .with(CountWarnings)
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_test_writer()
+                    .with_filter(filter),
+            )
+            .init();
+    });
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A backend on `redis` with a tight deadline and a quick breaker, made the global one.
+fn use_redis(url: &str) {
+    set_cache_backend(
+        RedisCacheBackend::new(url)
+            .expect("a Redis URL")
+            .with_operation_timeout(DEADLINE)
+            .with_circuit_breaker(3, COOL_DOWN),
+    );
+}
+
+/// Calls `Cached::echo` with fresh inputs until a call is served from the cache; returns how
+/// long that took. Bounded: panics after `limit`.
+async fn until_hits_resume(limit: Duration) -> Duration {
+    let started = Instant::now();
+    let token = token("resume");
+    let mut value = 0;
+    while started.elapsed() < limit {
+        value += 1;
+        let first = run(Cached::echo, MultiArgs2(token.clone(), value)).await;
+        let second = run(Cached::echo, MultiArgs2(token.clone(), value)).await;
+        if second == first {
+            return started.elapsed();
+        }
+        // Pacing for a state change nothing announces (the breaker's probe after its cool-down).
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no cache hit within {limit:?}");
+}
+
+/// Mixed async and sync calls over a few inputs; returns how many failed or were wrong.
+async fn load(token: &str, calls_per_task: u64) -> usize {
+    let tasks = (0..4u64).map(|task| async move {
+        let mut bad = 0;
+        for i in 0..calls_per_task {
+            let value = i % 5;
+            let input = MultiArgs2(token.to_owned(), value);
+            let result = if task % 2 == 0 {
+                try_run(Cached::echo, input).await
+            } else {
+                try_run(Cached::sync_echo, input).await
+            };
+            match result {
+                Ok(output) if output.value == value && output.token == token => {}
+                _ => bad += 1,
+            }
+        }
+        bad
+    });
+    futures::future::join_all(tasks).await.into_iter().sum()
+}
+
+#[test]
+fn redis_killed_under_load_then_restarted() {
+    let _serial = serial();
+    let mut redis = RedisServer::start();
+    use_redis(&redis.url());
+    block_on(async {
+        let token = token("kill-under-load");
+        assert_eq!(load(&token, 25).await, 0, "healthy");
+        let cached_runs = runs(&token);
+
+        redis.kill();
+        assert_eq!(
+            load(&token, 25).await,
+            0,
+            "every call succeeds with Redis dead"
+        );
+        assert!(runs(&token) > cached_runs, "the bodies ran");
+
+        redis.restart();
+        let restarted = Instant::now();
+        assert_eq!(load(&token, 25).await, 0, "and after it is back");
+        until_hits_resume(Duration::from_secs(5)).await;
+        let to_first_hit = restarted.elapsed();
+        assert!(
+            to_first_hit < Duration::from_secs(3),
+            "caching resumed {to_first_hit:?} after the restart"
+        );
+    });
+}
+
+fn redis_pid(redis: &RedisServer) -> String {
+    block_on(async {
+        let mut connection = redis
+            .client()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        info.lines()
+            .find_map(|line| line.strip_prefix("process_id:"))
+            .expect("INFO server has the process id")
+            .trim()
+            .to_owned()
+    })
+}
+
+fn signal(pid: &str, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+#[test]
+fn a_hung_redis_costs_at_most_the_deadline() {
+    let _serial = serial();
+    let redis = RedisServer::start();
+    use_redis(&redis.url());
+    let pid = redis_pid(&redis);
+    block_on(async {
+        let token = token("hung");
+        let cached = run(Cached::echo, MultiArgs2(token.clone(), 1)).await;
+
+        signal(&pid, "-STOP");
+        let mut slowest = Duration::ZERO;
+        for i in 0..20 {
+            let started = Instant::now();
+            let output = run(Cached::echo, MultiArgs2(token.clone(), i % 3)).await;
+            slowest = slowest.max(started.elapsed());
+            assert_eq!(output.value, i % 3);
+        }
+        signal(&pid, "-CONT");
+        // A lookup and a store may each wait out the deadline before the breaker opens.
+        assert!(
+            slowest < 2 * DEADLINE + Duration::from_millis(300),
+            "a call against a hung Redis took {slowest:?}"
+        );
+
+        until_hits_resume(Duration::from_secs(5)).await;
+        assert_eq!(
+            run(Cached::echo, MultiArgs2(token.clone(), 1)).await,
+            cached
+        );
+    });
+}
+
+#[test]
+fn writes_refused_for_lack_of_memory_leave_activities_working() {
+    let _serial = serial();
+    let redis =
+        RedisServer::start_with(&["--maxmemory", "1mb", "--maxmemory-policy", "noeviction"]);
+    use_redis(&redis.url());
+    block_on(async {
+        let mut connection = redis
+            .client()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let filler = vec![b'f'; 100 * 1024];
+        let full = async {
+            for i in 0..100 {
+                let written: Result<(), redis::RedisError> =
+                    connection.set(format!("filler-{i}"), &filler).await;
+                if written.is_err() {
+                    return true;
+                }
+            }
+            false
+        };
+        assert!(full.await, "Redis refuses writes once full");
+
+        let token = token("oom");
+        for expected_run in 1..=5 {
+            let output = run(Cached::echo, MultiArgs2(token.clone(), 7)).await;
+            assert_eq!((output.value, output.run), (7, expected_run));
+        }
+    });
+}
+
+#[test]
+fn a_wrong_password_means_uncached_calls_and_one_warning() {
+    let _serial = serial();
+    block_on(async {
+        // Start from a healthy backend, so that the outage below is news.
+        set_cache_backend(MemoryCacheBackend::new());
+        run(Cached::echo, MultiArgs2(token("healthy"), 1)).await;
+        let redis = RedisServer::start_with(&["--requirepass", "secret"]);
+        use_redis(&redis.url().replace("redis://", "redis://:wrong@"));
+        WARNINGS.store(0, Ordering::SeqCst);
+
+        let token = token("wrong-password");
+        for expected_run in 1..=10 {
+            let output = run(Cached::echo, MultiArgs2(token.clone(), 3)).await;
+            assert_eq!((output.value, output.run), (3, expected_run));
+        }
+        assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "one clear warning");
+    });
+}
+
+#[test]
+fn unreadable_entries_of_every_kind_heal() {
+    let _serial = serial();
+    let redis = RedisServer::start();
+    use_redis(&redis.url());
+    block_on(async {
+        let mut connection = redis
+            .client()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let valid = b"tc\x01{\"token\":\"t\",\"value\":1,\"run\":1,\"pid\":1}".to_vec();
+        let kinds: [(&str, Vec<u8>); 5] = [
+            ("garbage", b"\x00\xff not ours".to_vec()),
+            ("truncated", valid[..valid.len() / 2].to_vec()),
+            ("unknown format version", b"tc\x07{}".to_vec()),
+            ("another result type", b"tc\x01\"a string\"".to_vec()),
+            ("empty", Vec::new()),
+        ];
+        for (kind, planted) in kinds {
+            let token = token("corrupt");
+            let first = run(Cached::corruptible, MultiArgs2(token.clone(), 1)).await;
+            let keys: Vec<String> = connection
+                .keys("temporal-cache:v1:Cached::corruptible:*")
+                .await
+                .unwrap();
+            assert_eq!(keys.len(), 1, "{kind}: one entry");
+            let key = &keys[0];
+            let _: () = connection.set(key, &planted).await.unwrap();
+
+            let healed = run(Cached::corruptible, MultiArgs2(token.clone(), 1)).await;
+            assert_eq!(healed.run, 2, "{kind}: a miss, never a value");
+            assert_ne!(healed, first);
+            let stored: Vec<u8> = connection.get(key).await.unwrap();
+            assert!(stored.starts_with(b"tc\x01"), "{kind}: overwritten");
+            let served = run(Cached::corruptible, MultiArgs2(token.clone(), 1)).await;
+            assert_eq!(served, healed, "{kind}: then a hit with the right value");
+            let _: () = connection.del(key).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn results_over_the_size_limit_are_returned_but_not_stored() {
+    let _serial = serial();
+    let redis = RedisServer::start();
+    set_cache_backend(
+        RedisCacheBackend::new(&redis.url())
+            .unwrap()
+            .with_max_value_bytes(1_000),
+    );
+    block_on(async {
+        let token = token("size");
+        for _ in 0..2 {
+            let result = run(Cached::sized, MultiArgs2(token.clone(), 2_000)).await;
+            assert_eq!(result.len(), 2_000);
+        }
+        assert_eq!(runs(&token), 2, "a large result is not cached");
+        let small = crate::token("size-small");
+        for _ in 0..2 {
+            assert_eq!(
+                run(Cached::sized, MultiArgs2(small.clone(), 10))
+                    .await
+                    .len(),
+                10
+            );
+        }
+        assert_eq!(runs(&small), 1);
+        let mut connection = redis
+            .client()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let keys: Vec<String> = connection.keys("*Cached::sized*").await.unwrap();
+        assert_eq!(keys.len(), 1, "only the small result is stored: {keys:?}");
+    });
+}
+
+#[test]
+fn a_workflow_completes_correctly_when_redis_dies_under_it() {
+    let _serial = serial();
+    let mut redis = RedisServer::start();
+    use_redis(&redis.url());
+    let temporal = TemporalServer::shared();
+    block_on(async {
+        let client = temporal.client().await;
+        let task_queue = unique_task_queue("faults");
+        let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
+        let options = WorkerOptions::new(task_queue.as_str())
+            .register_workflow::<SeriesWorkflow>()
+            .unwrap()
+            .register_activities(Cached)
+            .build();
+        let mut worker = Worker::new(&runtime, client.clone(), options).unwrap();
+        let shutdown = worker.shutdown_handle();
+        let token = token("workflow-redis-dies");
+        let values: Vec<u64> = (100..105).collect();
+
+        let workflow = async {
+            let workflow_id = unique_task_queue("series");
+            let handle = client
+                .start_workflow(
+                    SeriesWorkflow::run,
+                    (token.clone(), values.clone()),
+                    WorkflowStartOptions::new(task_queue.as_str(), workflow_id.as_str()).build(),
+                )
+                .await
+                .expect("the workflow starts");
+            body_started(&token).await;
+            redis.kill();
+            let outputs: Vec<Output> = handle
+                .get_result(WorkflowGetResultOptions::default())
+                .await
+                .expect("the workflow completes");
+            shutdown();
+            outputs
+        };
+        let (worker_result, outputs) = tokio::join!(worker.run(), workflow);
+        worker_result.expect("the worker stops cleanly");
+        let got: Vec<u64> = outputs.iter().map(|output| output.value).collect();
+        assert_eq!(
+            got, values,
+            "every activity returned its own, correct result"
+        );
+    });
+}
