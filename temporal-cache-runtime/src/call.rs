@@ -103,18 +103,41 @@ impl CachedCall {
     }
 }
 
-/// Who is calling, for log events: owned, because the body takes the context.
-struct Caller {
+/// Who is calling, for log events.
+struct Caller<'a> {
+    activity_type: &'a str,
+    workflow_id: Option<&'a str>,
+}
+
+impl<'a> Caller<'a> {
+    fn of(ctx: &'a ActivityContext) -> Self {
+        let info = ctx.info();
+        Self {
+            activity_type: &info.activity_type,
+            workflow_id: info.workflow_id.as_deref(),
+        }
+    }
+}
+
+/// [`Caller`], owned: what outlives the context the body takes.
+struct OwnedCaller {
     activity_type: String,
     workflow_id: Option<String>,
 }
 
-impl Caller {
+impl OwnedCaller {
     fn of(ctx: &ActivityContext) -> Self {
         let info = ctx.info();
         Self {
             activity_type: info.activity_type.clone(),
             workflow_id: info.workflow_id.clone(),
+        }
+    }
+
+    fn borrow(&self) -> Caller<'_> {
+        Caller {
+            activity_type: &self.activity_type,
+            workflow_id: self.workflow_id.as_deref(),
         }
     }
 }
@@ -158,7 +181,7 @@ macro_rules! event {
         tracing::$level!(
             target: TARGET,
             activity_type = %$ctx.activity_type,
-            workflow_id = $ctx.workflow_id.as_deref(),
+            workflow_id = $ctx.workflow_id,
             key = %$key,
             $($rest)+
         )
@@ -166,7 +189,7 @@ macro_rules! event {
 }
 
 /// Decodes an entry read from the backend; an unreadable one is logged and counts as a miss.
-fn decode<T: DeserializeOwned>(bytes: &[u8], caller: &Caller, key: &str) -> Option<T> {
+fn decode<T: DeserializeOwned>(bytes: &[u8], caller: &Caller<'_>, key: &str) -> Option<T> {
     match envelope::decode(bytes) {
         Ok(value) => Some(value),
         Err(error) => {
@@ -176,7 +199,7 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], caller: &Caller, key: &str) -> Opti
     }
 }
 
-fn fallback(caller: &Caller, key: &str, error: &BackendError, what: &str) {
+fn fallback(caller: &Caller<'_>, key: &str, error: &BackendError, what: &str) {
     if health::failure_is_news(error) {
         event!(warn, caller, key, %error,
             "cache fallback: {what} failed; running the activity uncached (further failures \
@@ -398,7 +421,7 @@ fn land_value(leader: Leader, bytes: Vec<u8>) {
 }
 
 /// Stores the body's result (if it may be stored), releases the lease and ends the flight.
-async fn finish(run: Run, bytes: Option<Vec<u8>>, caller: &Caller) {
+async fn finish(run: Run, bytes: Option<Vec<u8>>, caller: &Caller<'_>) {
     let Run {
         spec,
         backend,
@@ -430,7 +453,7 @@ async fn finish(run: Run, bytes: Option<Vec<u8>>, caller: &Caller) {
     }
 }
 
-fn stored_event(result: Result<(), BackendError>, caller: &Caller, key: &str) {
+fn stored_event(result: Result<(), BackendError>, caller: &Caller<'_>, key: &str) {
     match healthy(result) {
         Ok(()) => event!(debug, caller, key, "cache store"),
         Err(error) if health::failure_is_news(&error) => event!(warn, caller, key, %error,
@@ -440,7 +463,7 @@ fn stored_event(result: Result<(), BackendError>, caller: &Caller, key: &str) {
     }
 }
 
-fn encode<R: Outcome>(outcome: &R, run: &Run, caller: &Caller) -> Option<Vec<u8>> {
+fn encode<R: Outcome>(outcome: &R, run: &Run, caller: &Caller<'_>) -> Option<Vec<u8>> {
     let value = outcome.cacheable()?;
     let key = run.key.as_str();
     match envelope::encode(value) {
@@ -483,10 +506,10 @@ where
         },
         Start::Run(run) => run,
     };
-    let caller = Caller::of(&ctx);
+    let caller = OwnedCaller::of(&ctx);
     let outcome = body(ctx).await;
-    let bytes = encode(&outcome, &run, &caller);
-    finish(run, bytes, &caller).await;
+    let bytes = encode(&outcome, &run, &caller.borrow());
+    finish(run, bytes, &caller.borrow()).await;
     outcome
 }
 
@@ -529,12 +552,12 @@ where
             return body(ctx);
         }
     };
-    let caller = Caller::of(&ctx);
+    let caller = OwnedCaller::of(&ctx);
     let outcome = body(ctx);
-    let bytes = encode(&outcome, &run, &caller);
+    let bytes = encode(&outcome, &run, &caller.borrow());
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = bridge(
-        async move { finish(run, bytes, &caller).await },
+        async move { finish(run, bytes, &caller.borrow()).await },
         BLOCKING_BRIDGE_LIMIT,
     );
     outcome

@@ -699,4 +699,99 @@ mod tests {
         assert!(!is_set::<&[u8]>());
         assert!(!is_set::<&HashMap<u8, HashSet<u8>>>());
     }
+
+    mod properties {
+        use std::collections::{BTreeMap, HashMap, HashSet};
+
+        use proptest::prelude::*;
+        use serde::Serialize;
+
+        use super::digest;
+
+        /// A value of any shape serde knows, to hash.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        enum Value {
+            Unit,
+            Bool(bool),
+            Int(i64),
+            Text(String),
+            Bytes(#[serde(with = "serde_bytes_like")] Vec<u8>),
+            Maybe(Option<Box<Value>>),
+            List(Vec<Value>),
+            Pair(Box<(Value, Value)>),
+            Record { name: String, inner: Box<Value> },
+            Map(BTreeMap<String, Value>),
+        }
+
+        mod serde_bytes_like {
+            pub(super) fn serialize<S: serde::Serializer>(
+                bytes: &[u8],
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                serializer.serialize_bytes(bytes)
+            }
+        }
+
+        fn value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Unit),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::Int),
+                ".{0,8}".prop_map(Value::Text),
+                prop::collection::vec(any::<u8>(), 0..8).prop_map(Value::Bytes),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    prop::option::of(inner.clone().prop_map(Box::new)).prop_map(Value::Maybe),
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::List),
+                    (inner.clone(), inner.clone()).prop_map(|pair| Value::Pair(Box::new(pair))),
+                    (".{0,4}", inner.clone()).prop_map(|(name, inner)| Value::Record {
+                        name,
+                        inner: Box::new(inner)
+                    }),
+                    prop::collection::btree_map(".{0,4}", inner, 0..4).prop_map(Value::Map),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn equal_values_hash_alike_and_different_values_apart(a in value(), b in value()) {
+                prop_assert_eq!(digest(&a), digest(&a.clone()));
+                prop_assert_eq!(a == b, digest(&a) == digest(&b), "{:?} vs {:?}", a, b);
+            }
+
+            #[test]
+            fn maps_and_sets_hash_alike_in_any_insertion_order(
+                entries in prop::collection::hash_map(".{0,6}", any::<i32>(), 0..24)
+                    .prop_map(|map| map.into_iter().collect::<Vec<_>>())
+                    .prop_shuffle(),
+                seed in any::<u64>(),
+            ) {
+                let forward: HashMap<String, i32> = entries.iter().cloned().collect();
+                let mut reordered = entries.clone();
+                let len = reordered.len().max(1);
+                reordered.rotate_left(usize::try_from(seed).unwrap_or(0) % len);
+                reordered.reverse();
+                let backward: HashMap<String, i32> = reordered.into_iter().collect();
+                let sorted: BTreeMap<String, i32> = entries.iter().cloned().collect();
+                prop_assert_eq!(digest(&forward), digest(&backward));
+                prop_assert_eq!(digest(&forward), digest(&sorted));
+
+                let keys: HashSet<&String> = entries.iter().map(|(key, _)| key).collect();
+                let keys_backward: HashSet<&String> = entries.iter().rev().map(|(key, _)| key).collect();
+                prop_assert_eq!(digest(&keys), digest(&keys_backward));
+            }
+
+            #[test]
+            fn kinds_stay_apart(n in any::<i64>(), text in ".{0,8}") {
+                prop_assert_ne!(digest(&n), digest(&n.to_string()));
+                prop_assert_ne!(digest(&n), digest(&(n as f64)));
+                prop_assert_ne!(digest(&(n,)), digest(&vec![n]));
+                prop_assert_ne!(digest(&Some(n)), digest(&n));
+                prop_assert_ne!(digest(&text), digest(text.as_bytes()));
+                prop_assert_ne!(digest(&vec![text.clone()]), digest(&[text.clone()].into_iter().collect::<HashSet<_>>()));
+            }
+        }
+    }
 }

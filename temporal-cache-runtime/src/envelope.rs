@@ -132,4 +132,32 @@ mod tests {
         ));
         assert!(matches!(decode::<u64>(&user), Err(DecodeError::Payload(_))));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+                let _ = decode::<User>(&bytes);
+                let _ = decode::<Vec<Option<String>>>(&bytes);
+                let mut framed = b"tc\x01".to_vec();
+                framed.extend_from_slice(&bytes);
+                let _ = decode::<User>(&framed);
+                let _ = decode::<(u8, String)>(&framed);
+            }
+
+            #[test]
+            fn what_is_encoded_decodes_to_the_same_value(
+                id in any::<u64>(),
+                name in ".{0,16}",
+                tags in prop::collection::vec(".{0,4}", 0..4),
+            ) {
+                let user = User { id, name, tags };
+                prop_assert_eq!(round_trip(&user), user);
+            }
+        }
+    }
 }

@@ -8,9 +8,10 @@
 use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::watch;
+use tokio::sync::Notify;
 
 /// How a flight ended.
 #[derive(Debug, Clone)]
@@ -21,9 +22,21 @@ pub(crate) enum Landing {
     Abandoned,
 }
 
+/// One allocation per flight: the key, the landing once there is one, and the waiters' bell.
 struct Flight {
     key: String,
-    landing: watch::Sender<Option<Landing>>,
+    landing: Mutex<Option<Landing>>,
+    landed: Notify,
+    followed: AtomicBool,
+}
+
+impl Flight {
+    fn landing(&self) -> Option<Landing> {
+        self.landing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// A flight in the table, found by its key.
@@ -72,14 +85,17 @@ pub(crate) enum Role {
 pub(crate) fn join(key: String) -> Role {
     let mut flights = shard(&key);
     if let Some(Entry(flight)) = flights.get(key.as_str()) {
+        flight.followed.store(true, Ordering::Relaxed);
         return Role::Follower(Follower {
-            landing: flight.landing.subscribe(),
+            flight: Arc::clone(flight),
             key,
         });
     }
     let flight = Arc::new(Flight {
         key,
-        landing: watch::Sender::new(None),
+        landing: Mutex::new(None),
+        landed: Notify::new(),
+        followed: AtomicBool::new(false),
     });
     flights.insert(Entry(Arc::clone(&flight)));
     Role::Leader(Leader {
@@ -99,9 +115,9 @@ impl Leader {
         &self.flight.key
     }
 
-    /// Whether any caller follows this flight.
+    /// Whether any caller has followed this flight.
     pub(crate) fn has_followers(&self) -> bool {
-        self.flight.landing.receiver_count() > 0
+        self.flight.followed.load(Ordering::Relaxed)
     }
 
     /// Ends the flight: later callers start their own, followers get `landing`.
@@ -115,7 +131,12 @@ impl Leader {
         }
         self.landed = true;
         shard(&self.flight.key).remove(self.flight.key.as_str());
-        self.flight.landing.send_replace(Some(landing));
+        *self
+            .flight
+            .landing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(landing);
+        self.flight.landed.notify_waiters();
     }
 }
 
@@ -128,15 +149,21 @@ impl Drop for Leader {
 /// A caller waiting for another caller's flight.
 pub(crate) struct Follower {
     key: String,
-    landing: watch::Receiver<Option<Landing>>,
+    flight: Arc<Flight>,
 }
 
 impl Follower {
-    /// The flight's landing; `Abandoned` also if the leader vanished without one.
+    /// The flight's landing (a leader that vanishes lands `Abandoned` as it drops).
     pub(crate) async fn landed(&mut self) -> Landing {
-        match self.landing.wait_for(Option::is_some).await {
-            Ok(landing) => landing.clone().unwrap_or(Landing::Abandoned),
-            Err(_) => Landing::Abandoned,
+        loop {
+            let notified = self.flight.landed.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the check, so a landing between the two still wakes us.
+            notified.as_mut().enable();
+            if let Some(landing) = self.flight.landing() {
+                return landing;
+            }
+            notified.await;
         }
     }
 

@@ -183,6 +183,28 @@ pub mod __private {
     }
 }
 
+/// Entry points for the fuzz targets in `fuzz/`. Not part of the public API.
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Decodes `bytes` as a stored entry of a JSON value; `true` if it decoded.
+    pub fn decode_envelope(bytes: &[u8]) -> bool {
+        crate::envelope::decode::<serde_json::Value>(bytes).is_ok()
+    }
+
+    /// The key of an activity whose one input is `value`.
+    pub fn key_of<T: serde::Serialize + ?Sized>(value: &T) -> Option<String> {
+        const SPEC: crate::spec::CacheSpec = crate::spec::CacheSpec {
+            ttl: None,
+            version: "",
+            source_hash: None,
+            lock: None,
+        };
+        let mut key = crate::key::KeyBuilder::new(&SPEC, "Fuzz::target");
+        key.input(0, value);
+        key.finish("fuzz", "Fuzz::target").ok()
+    }
+}
+
 /// Compiles (and runs) every Rust block of the README, so that it stays true to the code.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -1,10 +1,11 @@
 //! A circuit breaker: after repeated failures to reach Redis, stop trying for a cool-down, then
 //! let one probe through; a probe that succeeds closes the circuit.
 //!
-//! While the circuit is open a call costs one uncontended lock and a clock read, instead of a
-//! connection attempt or a timeout. Each state change is logged once.
+//! Its state is one atomic word, so a call through a closed circuit costs one uncontended load
+//! (and a store after a failure streak ends), and a call while it is open costs a load and a
+//! clock read instead of a connection attempt or a timeout. Each state change is logged once.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::backend::{BackendError, BackendErrorKind};
@@ -14,22 +15,16 @@ pub(crate) const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
 /// How long an open circuit stays open before a probe, unless configured otherwise.
 pub(crate) const DEFAULT_COOL_DOWN: Duration = Duration::from_secs(1);
 
-pub(crate) struct Breaker {
-    threshold: u32,
-    cool_down: Duration,
-    state: Mutex<State>,
-}
+/// The state word: below `OPEN` it is the count of consecutive failures of a closed circuit;
+/// `OPEN | t` is open until `t` milliseconds after `epoch`; `PROBING` lets one probe through.
+const OPEN: u64 = 1 << 62;
+const PROBING: u64 = u64::MAX;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Closed {
-        failures: u32,
-    },
-    Open {
-        until: Instant,
-    },
-    /// One probe is on its way; everyone else still skips Redis.
-    Probing,
+pub(crate) struct Breaker {
+    threshold: u64,
+    cool_down: Duration,
+    epoch: Instant,
+    state: AtomicU64,
 }
 
 /// Leave to make one call; report how it went with [`Breaker::record`].
@@ -41,70 +36,85 @@ pub(crate) struct Permit {
 impl Breaker {
     pub(crate) fn new(threshold: u32, cool_down: Duration) -> Self {
         Self {
-            threshold: threshold.max(1),
+            threshold: u64::from(threshold.max(1)),
             cool_down,
-            state: Mutex::new(State::Closed { failures: 0 }),
+            epoch: Instant::now(),
+            state: AtomicU64::new(0),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn now_millis(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(OPEN - 1)
+    }
+
+    fn open_until(&self) -> u64 {
+        let cool_down = u64::try_from(self.cool_down.as_millis()).unwrap_or(OPEN - 1);
+        OPEN | self.now_millis().saturating_add(cool_down).min(OPEN - 1)
     }
 
     /// Whether a call may go to Redis now.
     pub(crate) fn permit(&self) -> Result<Permit, BackendError> {
-        let mut state = self.state();
-        match *state {
-            State::Closed { .. } => Ok(Permit { probe: false }),
-            State::Open { until } if Instant::now() >= until => {
-                *state = State::Probing;
-                Ok(Permit { probe: true })
-            }
-            State::Open { .. } | State::Probing => Err(BackendError::new(
-                BackendErrorKind::CircuitOpen,
-                "Redis failed repeatedly; calls skip it until a probe succeeds",
-            )),
+        let state = self.state.load(Ordering::Acquire);
+        if state < OPEN {
+            return Ok(Permit { probe: false });
         }
+        if state != PROBING
+            && self.now_millis() >= state & !OPEN
+            && self
+                .state
+                .compare_exchange(state, PROBING, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            return Ok(Permit { probe: true });
+        }
+        Err(BackendError::new(
+            BackendErrorKind::CircuitOpen,
+            "Redis failed repeatedly; calls skip it until a probe succeeds",
+        ))
     }
 
     /// Records the outcome of a permitted call.
     pub(crate) fn record(&self, permit: Permit, outcome: Result<(), &BackendError>) {
-        let trips = match outcome {
-            Ok(()) => false,
-            Err(error) => trips(error),
-        };
-        let mut state = self.state();
-        match (*state, trips) {
-            (State::Probing, false) if permit.probe => {
-                *state = State::Closed { failures: 0 };
+        let failed = outcome.err().filter(|error| trips(error));
+        match (permit.probe, failed) {
+            (true, None) => {
+                self.state.store(0, Ordering::Release);
                 tracing::info!(target: "temporal_cache", "Redis is back: cache circuit closed");
             }
-            (State::Probing, true) if permit.probe => {
-                *state = State::Open {
-                    until: Instant::now() + self.cool_down,
-                };
+            (true, Some(_)) => self.state.store(self.open_until(), Ordering::Release),
+            (false, None) => {
+                // Only a failure streak needs resetting; the common case is a load.
+                if self.state.load(Ordering::Relaxed) != 0 {
+                    let _ = self
+                        .state
+                        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+                            (state < OPEN).then_some(0)
+                        });
+                }
             }
-            (State::Closed { .. }, false) => *state = State::Closed { failures: 0 },
-            (State::Closed { failures }, true) => {
-                let failures = failures + 1;
-                *state = if failures >= self.threshold {
-                    let error = outcome.err().map(ToString::to_string).unwrap_or_default();
+            (false, Some(error)) => {
+                let opened = self
+                    .state
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+                        (state < OPEN).then(|| {
+                            if state + 1 >= self.threshold {
+                                self.open_until()
+                            } else {
+                                state + 1
+                            }
+                        })
+                    })
+                    .is_ok_and(|previous| previous + 1 >= self.threshold);
+                if opened {
                     tracing::info!(
                         target: "temporal_cache",
-                        failures,
+                        failures = self.threshold,
                         cool_down = ?self.cool_down,
                         %error,
                         "cache circuit opened: cached activities skip Redis until a probe succeeds"
                     );
-                    State::Open {
-                        until: Instant::now() + self.cool_down,
-                    }
-                } else {
-                    State::Closed { failures }
-                };
+                }
             }
-            // A call permitted before the circuit opened finished late: nothing to learn.
-            _ => {}
         }
     }
 }
