@@ -1,0 +1,26 @@
+//! `invalidate_cache!` type-checks its inputs against the activity's: a wrong one is reported on
+//! that input.
+
+use temporal_cache_runtime::{cached_activity, invalidate_cache};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+pub struct Activities;
+
+#[activities]
+impl Activities {
+    #[activity]
+    #[cached_activity]
+    pub async fn fetch(_ctx: ActivityContext, id: u64, name: String) -> Result<u64, ActivityError> {
+        let _ = name;
+        Ok(id)
+    }
+}
+
+async fn forget() {
+    let _ = invalidate_cache!(Activities::fetch, "123", String::new()).await;
+}
+
+fn main() {
+    drop(forget());
+}

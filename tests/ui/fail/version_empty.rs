@@ -1,0 +1,18 @@
+//! An empty `version` is reported on its string.
+
+use temporal_cache_runtime::cached_activity;
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+pub struct Activities;
+
+#[activities]
+impl Activities {
+    #[activity]
+    #[cached_activity(version = "")]
+    pub async fn fetch(_ctx: ActivityContext, id: u64) -> Result<u64, ActivityError> {
+        Ok(id)
+    }
+}
+
+fn main() {}
