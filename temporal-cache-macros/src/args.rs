@@ -74,7 +74,16 @@ impl Parse for RawArg {
         let value = match key.to_string().as_str() {
             "policy" | "ttl" | "version" | "lock_ttl" | "lock_wait" => {
                 RawValue::Str(input.parse().map_err(|error| {
-                    syn::Error::new(error.span(), format!("`{key}` takes a string literal"))
+                    let example = match key.to_string().as_str() {
+                        "policy" => "\"inputs\"",
+                        "version" => "\"2\"",
+                        "lock_wait" => "\"5m\"",
+                        _ => "\"1h\"",
+                    };
+                    syn::Error::new(
+                        error.span(),
+                        format!("`{key}` takes a string literal, as in `{key} = {example}`"),
+                    )
                 })?)
             }
             "lock" => RawValue::Bool(input.parse().map_err(|error| {
@@ -93,7 +102,7 @@ impl Parse for RawArg {
 
 /// Parses the attribute's tokens and checks them. `inputs` are the names of the activity's
 /// inputs, for `exclude`.
-pub(crate) fn parse(tokens: TokenStream, inputs: &[&Ident], errors: &mut Errors) -> Args {
+pub(crate) fn parse(tokens: TokenStream, inputs: Option<&[&Ident]>, errors: &mut Errors) -> Args {
     let mut args = Args {
         policy: Policy::Inputs,
         ttl: DEFAULT_TTL,
@@ -138,9 +147,9 @@ pub(crate) fn parse(tokens: TokenStream, inputs: &[&Ident], errors: &mut Errors)
             }
             ("ttl", RawValue::Str(lit)) => match ttl::parse(&lit.value()) {
                 Ok(ttl) => args.ttl = ttl,
-                Err(reason) => errors.push(syn::Error::new(
+                Err(error) => errors.push(syn::Error::new(
                     lit.span(),
-                    format!("invalid ttl: {reason}"),
+                    format!("invalid ttl: {}", error.describe("ttl")),
                 )),
             },
             ("version", RawValue::Str(lit)) => {
@@ -154,7 +163,8 @@ pub(crate) fn parse(tokens: TokenStream, inputs: &[&Ident], errors: &mut Errors)
             }
             ("exclude", RawValue::Idents(names)) => {
                 for name in names {
-                    if !inputs.contains(&name) {
+                    if inputs.is_some_and(|inputs| !inputs.contains(&name)) {
+                        let inputs = inputs.unwrap_or_default();
                         let known = if inputs.is_empty() {
                             "the activity has no inputs".to_owned()
                         } else {
@@ -200,9 +210,9 @@ pub(crate) fn parse(tokens: TokenStream, inputs: &[&Ident], errors: &mut Errors)
                         lit.span(),
                         format!("`{}` must be a finite duration, such as \"30s\"", arg.key),
                     )),
-                    Err(reason) => errors.push(syn::Error::new(
+                    Err(error) => errors.push(syn::Error::new(
                         lit.span(),
-                        format!("invalid {}: {reason}", arg.key),
+                        format!("invalid {}: {}", arg.key, error.describe(&arg.key.to_string())),
                     )),
                 }
             }

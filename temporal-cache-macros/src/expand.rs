@@ -46,21 +46,27 @@ pub(crate) fn expand(
     } = function;
     let spec_ident = Ident::new("__TEMPORAL_CACHE_SPEC", Span::mixed_site());
     let call = Ident::new("__temporal_cache_call", Span::mixed_site());
+    let context = Ident::new("__temporal_cache_context", Span::mixed_site());
     let spec = spec(function, args, &spec_ident);
     let backend = backend(args);
     let inputs = key_inputs(args, activity, &call);
-    let context = &activity.context.ident;
+    let user_context = &activity.context.ident;
     let context_pattern = &activity.context;
     let return_type = signature::return_type(sig);
-    let assert_cacheable = signature::result_value_type(sig).map(|value| {
-        quote_spanned! {value.span()=> #runtime::assert_cacheable::<#value>(); }
-    });
+    // Errors about the result (not cacheable, not a `Result`) point at the return type, or at
+    // the `T` of `Result<T, ActivityError>`.
+    let result_span = signature::result_value_type(sig)
+        .map(Spanned::span)
+        .unwrap_or_else(|| match &sig.output {
+            syn::ReturnType::Type(_, ty) => ty.span(),
+            syn::ReturnType::Default => sig.ident.span(),
+        });
 
     let run = if sig.asyncness.is_some() {
         let unreachable = Ident::new("__temporal_cache_unreachable", Span::mixed_site());
         // The dead `return` fixes the async block's output type, so that `?` in the body
         // converts errors exactly as it did in the original `async fn`.
-        quote! {
+        quote_spanned! {result_span=>
             #runtime::run(
                 #call,
                 #context,
@@ -82,7 +88,7 @@ pub(crate) fn expand(
             .await
         }
     } else {
-        quote! {
+        quote_spanned! {result_span=>
             #runtime::run_blocking(
                 #call,
                 #context,
@@ -91,11 +97,24 @@ pub(crate) fn expand(
         }
     };
 
+    // The context is rebound by the closure with the pattern as written (`mut ctx` included), so
+    // the parameter itself is emitted without `mut`: it is never mutated before the closure.
+    let mut sig = sig.clone();
+    for arg in &mut sig.inputs {
+        if let syn::FnArg::Typed(arg) = arg
+            && let syn::Pat::Ident(pat) = &mut *arg.pat
+            && pat.ident == *user_context
+        {
+            pat.mutability = None;
+        }
+    }
+
     quote! {
         #(#attrs)*
         #vis #defaultness #sig {
             #spec
-            #assert_cacheable
+            #[allow(clippy::used_underscore_binding)]
+            let #context = #user_context;
             let mut #call = #runtime::CachedCall::new(&#spec_ident, &#context, #backend);
             #(#inputs)*
             #run
@@ -159,13 +178,16 @@ fn key_inputs(args: &Args, activity: &ActivitySignature, target: &Ident) -> Vec<
         .map(|(position, input)| {
             let position = u8::try_from(position).expect("activities take at most 6 inputs");
             let (name, ty) = (&input.name, &input.ty);
-            quote_spanned! {ty.span()=> #target.input::<#ty>(#position, &#name); }
+            let runtime = runtime();
+            quote_spanned! {ty.span()=>
+                #runtime::key_input::<#ty>(&mut #target, #position, &#name);
+            }
         })
         .collect()
 }
 
-/// The hidden function behind `invalidate_cache!`: it takes the activity type and the inputs, and
-/// describes the entry with the same settings as the activity.
+/// The hidden function behind `invalidate_cache!`: it takes the activity's inputs and returns
+/// what describes their entry once given the activity type, with the activity's own settings.
 fn invalidation_companion(
     function: &ImplItemFn,
     args: &Args,
@@ -190,25 +212,27 @@ fn invalidation_companion(
         function.sig.ident
     );
     let body = if args.policy == Policy::NoCache {
-        quote! { #runtime::Invalidation::nothing() }
+        quote! { |_: &str| #runtime::Invalidation::nothing() }
     } else {
         let spec_ident = Ident::new("__TEMPORAL_CACHE_SPEC", Span::mixed_site());
         let spec = spec(function, args, &spec_ident);
         let backend = backend(args);
         let inputs = key_inputs(args, activity, &invalidation);
         quote! {
-            #spec
-            let mut #invalidation =
-                #runtime::Invalidation::new(&#spec_ident, #activity_type, #backend);
-            #(#inputs)*
-            #invalidation
+            move |#activity_type: &str| {
+                #spec
+                let mut #invalidation =
+                    #runtime::Invalidation::new(&#spec_ident, #activity_type, #backend);
+                #(#inputs)*
+                #invalidation
+            }
         }
     };
     quote! {
         #[doc = #doc]
         #[doc(hidden)]
-        #[allow(dead_code, non_snake_case, clippy::too_many_arguments, clippy::used_underscore_binding)]
-        #vis fn #name(#activity_type: &str, #(#params),*) -> #runtime::Invalidation {
+        #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
+        #vis fn #name(#(#params),*) -> impl ::core::ops::FnOnce(&str) -> #runtime::Invalidation {
             #body
         }
     }

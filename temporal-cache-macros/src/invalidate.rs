@@ -44,9 +44,8 @@ pub(crate) fn expand(tokens: TokenStream) -> syn::Result<TokenStream> {
     last.ident = companion_name(&last.ident);
     let inputs = inputs.iter();
     Ok(quote! {
-        ::temporal_cache_runtime::__private::Invalidation::run(#companion(
-            ::temporal_cache_runtime::__private::activity_name(&#activity),
-            #(#inputs),*
-        ))
+        ::temporal_cache_runtime::__private::Invalidation::run(
+            #companion(#(#inputs),*)(::temporal_cache_runtime::__private::activity_name(&#activity))
+        )
     })
 }

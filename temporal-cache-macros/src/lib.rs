@@ -37,11 +37,11 @@ pub fn cached_activity(attr: TokenStream, item: TokenStream) -> TokenStream {
 
     let mut errors = Errors::new();
     let activity = signature::analyze(&function.sig, &mut errors);
-    let inputs: Vec<&syn::Ident> = activity
-        .iter()
-        .flat_map(|activity| activity.inputs.iter().map(|input| &input.name))
-        .collect();
-    let args = args::parse(attr.into(), &inputs, &mut errors);
+    // Without a usable signature, `exclude` names cannot be checked against the inputs.
+    let inputs: Option<Vec<&syn::Ident>> = activity
+        .as_ref()
+        .map(|activity| activity.inputs.iter().map(|input| &input.name).collect());
+    let args = args::parse(attr.into(), inputs.as_deref(), &mut errors);
     match (errors.into_result(), activity) {
         (Ok(()), Some(activity)) => expand::expand(&function, &args, &activity).into(),
         // Emit the function as written beside the errors: one diagnostic per mistake, and no

@@ -17,22 +17,26 @@ pub(crate) struct Input {
 }
 
 pub(crate) fn analyze(sig: &Signature, errors: &mut Errors) -> Option<ActivitySignature> {
-    let mut context = None;
+    // `Some(None)`: the context parameter was found, but it is not bound to a name.
+    let mut context: Option<Option<PatIdent>> = None;
     let mut inputs = Vec::new();
     for arg in &sig.inputs {
         let FnArg::Typed(arg) = arg else { continue };
         if context.is_none() {
             if is_activity_context(&arg.ty) {
-                match &*arg.pat {
+                context = Some(match &*arg.pat {
                     Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                        context = Some(pat.clone());
+                        Some(pat.clone())
                     }
-                    other => errors.push(syn::Error::new_spanned(
-                        other,
-                        "#[cached_activity] reads the activity type from the context: give this \
-                         parameter a name, such as `_ctx`",
-                    )),
-                }
+                    other => {
+                        errors.push(syn::Error::new_spanned(
+                            other,
+                            "#[cached_activity] reads the activity type from the context: give \
+                             this parameter a name, such as `_ctx`",
+                        ));
+                        None
+                    }
+                });
             }
             continue;
         }
@@ -49,7 +53,8 @@ pub(crate) fn analyze(sig: &Signature, errors: &mut Errors) -> Option<ActivitySi
         }
     }
     match context {
-        Some(context) => Some(ActivitySignature { context, inputs }),
+        Some(Some(context)) => Some(ActivitySignature { context, inputs }),
+        Some(None) => None,
         None => {
             errors.push(syn::Error::new_spanned(
                 &sig.ident,

@@ -22,20 +22,73 @@ const UNITS: [(&str, u64); 5] = [
 /// that leaves room for "now". A hundred years is longer than any cache entry needs.
 const MAX_MILLIS: u64 = 100 * 365 * 86_400_000;
 
-pub(crate) const EXAMPLES: &str = "\"90s\", \"15m\", \"1h30m\", \"500ms\", \"7d\" or \"never\"";
+pub(crate) const EXAMPLES: &str = "\"90s\", \"15m\", \"1h30m\", \"500ms\" or \"7d\"";
 
-/// Parses a TTL. The error says what is wrong, in a sentence that can follow "invalid ttl: ".
-pub(crate) fn parse(text: &str) -> Result<Ttl, String> {
+/// What is wrong with a duration literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TtlError {
+    Empty,
+    Negative,
+    Whitespace,
+    Fraction,
+    ExpectedNumber(String),
+    NoUnit(String),
+    UnknownUnit(String),
+    UnitOutOfPlace(String),
+    TooLong,
+    Zero,
+}
+
+impl TtlError {
+    /// The reason, worded for the argument `key` (`ttl`, `lock_ttl` or `lock_wait`).
+    pub(crate) fn describe(&self, key: &str) -> String {
+        let never = if key == "ttl" { " (or \"never\")" } else { "" };
+        match self {
+            Self::Empty => format!("it is empty; expected a duration such as {EXAMPLES}{never}"),
+            Self::Negative => "a duration cannot be negative".to_owned(),
+            Self::Whitespace => {
+                "spaces are not allowed; write \"1h30m\", not \"1h 30m\"".to_owned()
+            }
+            Self::Fraction => {
+                "fractions are not supported; write \"1h30m\" rather than \"1.5h\"".to_owned()
+            }
+            Self::ExpectedNumber(rest) => {
+                format!("expected a number at `{rest}`; write a duration such as {EXAMPLES}{never}")
+            }
+            Self::NoUnit(number) => {
+                format!("`{number}` has no unit; use ms, s, m, h or d, as in \"{number}s\"")
+            }
+            Self::UnknownUnit(unit) => format!("unknown unit `{unit}`; use ms, s, m, h or d"),
+            Self::UnitOutOfPlace(unit) => format!(
+                "units must each appear once, largest first (as in \"1h30m\"); `{unit}` is out of place"
+            ),
+            Self::TooLong => format!("it is too long; the longest duration is 100 years{never}"),
+            Self::Zero => match key {
+                "ttl" => "a TTL of zero would store nothing; use a positive duration, or \
+                          `policy = \"no_cache\"` to stop caching"
+                    .to_owned(),
+                "lock_wait" => "a zero lock_wait would never wait for another caller; use a \
+                                positive duration, or `lock = false`"
+                    .to_owned(),
+                _ => format!("`{key}` must be a positive duration"),
+            },
+        }
+    }
+}
+
+/// Parses a duration literal.
+pub(crate) fn parse(text: &str) -> Result<Ttl, TtlError> {
     if text == "never" {
         return Ok(Ttl::Never);
     }
     if text.is_empty() {
-        return Err(format!(
-            "it is empty; expected a duration such as {EXAMPLES}"
-        ));
+        return Err(TtlError::Empty);
     }
     if text.starts_with('-') {
-        return Err("a TTL cannot be negative".to_owned());
+        return Err(TtlError::Negative);
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Err(TtlError::Whitespace);
     }
     let mut rest = text;
     let mut total: u64 = 0;
@@ -44,49 +97,36 @@ pub(crate) fn parse(text: &str) -> Result<Ttl, String> {
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
-            return Err(format!(
-                "expected a number at `{rest}`; write a duration such as {EXAMPLES}"
-            ));
+            return Err(TtlError::ExpectedNumber(rest.to_owned()));
         }
         let (number, after) = rest.split_at(digits);
+        if after.starts_with('.') {
+            return Err(TtlError::Fraction);
+        }
         let letters = after.bytes().take_while(u8::is_ascii_alphabetic).count();
         let (unit, after) = after.split_at(letters);
-        if after.starts_with('.') {
-            return Err(
-                "fractions are not supported; write \"1h30m\" rather than \"1.5h\"".to_owned(),
-            );
-        }
         let Some(unit_index) = UNITS.iter().position(|(name, _)| *name == unit) else {
             return Err(if unit.is_empty() {
-                format!("`{number}` has no unit; use ms, s, m, h or d, as in \"{number}s\"")
+                TtlError::NoUnit(number.to_owned())
             } else {
-                format!("unknown unit `{unit}`; use ms, s, m, h or d")
+                TtlError::UnknownUnit(unit.to_owned())
             });
         };
         if last_unit.is_some_and(|last| last >= unit_index) {
-            return Err(format!(
-                "units must each appear once, largest first (as in \"1h30m\"); `{unit}` is out of place"
-            ));
+            return Err(TtlError::UnitOutOfPlace(unit.to_owned()));
         }
         last_unit = Some(unit_index);
-        let amount = number
+        total = number
             .parse::<u64>()
             .ok()
             .and_then(|n| n.checked_mul(UNITS[unit_index].1))
             .and_then(|ms| total.checked_add(ms))
             .filter(|total| *total <= MAX_MILLIS)
-            .ok_or_else(|| {
-                "it is too long; the longest TTL is 100 years (or use \"never\")".to_owned()
-            })?;
-        total = amount;
+            .ok_or(TtlError::TooLong)?;
         rest = after;
     }
     if total == 0 {
-        return Err(
-            "a TTL of zero would store nothing; use a positive duration, or remove the \
-                    attribute to stop caching"
-                .to_owned(),
-        );
+        return Err(TtlError::Zero);
     }
     Ok(Ttl::Millis(total))
 }
@@ -126,10 +166,15 @@ mod tests {
 
     #[test]
     fn errors_explain_themselves() {
-        assert!(parse("5").unwrap_err().contains("no unit"));
-        assert!(parse("5x").unwrap_err().contains("unknown unit `x`"));
-        assert!(parse("0s").unwrap_err().contains("zero"));
-        assert!(parse("-1s").unwrap_err().contains("negative"));
-        assert!(parse("1.5h").unwrap_err().contains("1h30m"));
+        let reason = |text: &str, key: &str| parse(text).unwrap_err().describe(key);
+        assert!(reason("5", "ttl").contains("no unit"));
+        assert!(reason("5x", "ttl").contains("unknown unit `x`"));
+        assert!(reason("0s", "ttl").contains("store nothing"));
+        assert!(reason("0s", "lock_wait").contains("lock = false"));
+        assert!(reason("-1s", "ttl").contains("negative"));
+        assert!(reason("1.5h", "ttl").contains("1h30m"));
+        assert!(reason("5 weeks", "ttl").contains("spaces"));
+        assert!(reason("abc", "ttl").contains("never"));
+        assert!(!reason("abc", "lock_ttl").contains("never"));
     }
 }

@@ -20,8 +20,9 @@ use crate::flight::{self, Landing, Leader, Role};
 use crate::global;
 use crate::health;
 use crate::key::KeyBuilder;
+use crate::key::KeySink;
 use crate::lease::{HeldLease, new_owner};
-use crate::outcome::{KeyInput, Outcome};
+use crate::outcome::{CacheableValue, Outcome};
 use crate::spec::CacheSpec;
 
 const TARGET: &str = "temporal_cache";
@@ -51,6 +52,12 @@ struct Keyed {
     key: String,
 }
 
+impl KeySink for CachedCall {
+    fn key_builder(&mut self) -> Option<&mut KeyBuilder> {
+        self.state.as_mut().map(|prepared| &mut prepared.key)
+    }
+}
+
 impl CachedCall {
     /// Starts a call of the activity running in `ctx`, with the activity's own backend if it has
     /// one. Caching turned off, or no backend at all, makes an inert call that runs the body.
@@ -68,13 +75,6 @@ impl CachedCall {
             key: KeyBuilder::new(spec, &ctx.info().activity_type),
         });
         Self { state }
-    }
-
-    /// Adds the input at `position` to the key.
-    pub fn input<T: KeyInput + ?Sized>(&mut self, position: u8, value: &T) {
-        if let Some(prepared) = &mut self.state {
-            prepared.key.input(position, value);
-        }
     }
 
     fn into_keyed(self, ctx: &ActivityContext) -> Option<Keyed> {
@@ -463,7 +463,11 @@ fn stored_event(result: Result<(), BackendError>, caller: &Caller<'_>, key: &str
     }
 }
 
-fn encode<R: Outcome>(outcome: &R, run: &Run, caller: &Caller<'_>) -> Option<Vec<u8>> {
+fn encode<R>(outcome: &R, run: &Run, caller: &Caller<'_>) -> Option<Vec<u8>>
+where
+    R: Outcome,
+    R::Value: CacheableValue,
+{
     let value = outcome.cacheable()?;
     let key = run.key.as_str();
     match envelope::encode(value) {
@@ -492,6 +496,7 @@ fn encode<R: Outcome>(outcome: &R, run: &Run, caller: &Caller<'_>) -> Option<Vec
 pub async fn run<R, F, Fut>(call: CachedCall, ctx: ActivityContext, body: F) -> R
 where
     R: Outcome,
+    R::Value: CacheableValue,
     F: FnOnce(ActivityContext) -> Fut,
     Fut: Future<Output = R>,
 {
@@ -519,7 +524,7 @@ where
 pub fn run_blocking<R, F>(call: CachedCall, ctx: ActivityContext, body: F) -> R
 where
     R: Outcome,
-    R::Value: Send + 'static,
+    R::Value: CacheableValue + Send + 'static,
     F: FnOnce(ActivityContext) -> R,
 {
     let Some(keyed) = call.into_keyed(&ctx) else {

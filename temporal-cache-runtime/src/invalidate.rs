@@ -6,8 +6,7 @@ use temporalio_common::ActivityDefinition;
 
 use crate::backend::{BackendError, SharedBackend};
 use crate::global;
-use crate::key::KeyBuilder;
-use crate::outcome::KeyInput;
+use crate::key::{KeyBuilder, KeySink};
 use crate::spec::CacheSpec;
 
 /// Why [`invalidate_cache!`](crate::invalidate_cache) could not remove an entry.
@@ -55,6 +54,12 @@ struct Described {
     key: KeyBuilder,
 }
 
+impl KeySink for Invalidation {
+    fn key_builder(&mut self) -> Option<&mut KeyBuilder> {
+        self.entry.as_mut().map(|entry| &mut entry.key)
+    }
+}
+
 impl Invalidation {
     /// Starts describing the entry of `activity_type` under the activity's settings.
     pub fn new(
@@ -74,13 +79,6 @@ impl Invalidation {
     /// The invalidation of a `no_cache` activity, which never has an entry.
     pub fn nothing() -> Self {
         Self { entry: None }
-    }
-
-    /// Adds the input at `position` to the key, exactly as the activity call does.
-    pub fn input<T: KeyInput + ?Sized>(&mut self, position: u8, value: &T) {
-        if let Some(entry) = &mut self.entry {
-            entry.key.input(position, value);
-        }
     }
 
     /// Removes the entry. `Ok(true)` if there was one.

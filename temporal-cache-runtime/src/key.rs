@@ -16,8 +16,10 @@ use crate::spec::CacheSpec;
 pub(crate) const KEY_LAYOUT: &str = "v1";
 
 /// Hashes an activity's identity and inputs into its cache key.
-pub(crate) struct KeyBuilder {
-    encoder: Encoder,
+#[doc(hidden)]
+pub struct KeyBuilder {
+    // Boxed: a blake3 hasher is about 2 KB, and the builder moves through the activity's future.
+    encoder: Box<Encoder>,
     error: Option<EncodeError>,
 }
 
@@ -42,7 +44,7 @@ impl KeyBuilder {
             }
         }
         Self {
-            encoder,
+            encoder: Box::new(encoder),
             error: None,
         }
     }
@@ -73,6 +75,26 @@ impl KeyBuilder {
             key.push_str(part);
         }
         Ok(key)
+    }
+}
+
+/// Something the inputs of an activity call are hashed into: a call or an invalidation.
+#[doc(hidden)]
+pub trait KeySink {
+    /// The key being built; `None` when nothing is cached (caching off, or no backend).
+    fn key_builder(&mut self) -> Option<&mut KeyBuilder>;
+}
+
+/// Adds the input at `position` to `sink`'s key. One function for calls and invalidations, so a
+/// type that cannot be hashed is reported once.
+#[doc(hidden)]
+pub fn key_input<T: crate::outcome::KeyInput + ?Sized>(
+    sink: &mut dyn KeySink,
+    position: u8,
+    value: &T,
+) {
+    if let Some(key) = sink.key_builder() {
+        key.input(position, value);
     }
 }
 

@@ -168,14 +168,12 @@ pub mod __private {
     pub use crate::backend::IntoCacheBackend;
     pub use crate::call::{CachedCall, run, run_blocking};
     pub use crate::invalidate::{Invalidation, activity_name};
+    pub use crate::key::{KeyBuilder, KeySink, key_input};
     pub use crate::outcome::{CacheableValue, KeyInput, Outcome};
     pub use crate::spec::{CacheSpec, LockSpec};
     pub use core::option::Option::{None, Some};
     pub use core::time::Duration;
     pub use temporalio_sdk::activities::ActivityContext;
-
-    /// Fails to compile, at the span of the type, unless `T` can be cached.
-    pub const fn assert_cacheable<T: CacheableValue>() {}
 
     /// Converts a `backend = ...` expression into the shared handle the runtime uses.
     pub fn backend(backend: impl IntoCacheBackend) -> Option<crate::SharedBackend> {

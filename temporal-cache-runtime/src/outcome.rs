@@ -13,6 +13,7 @@ use temporalio_sdk::activities::ActivityError;
 )]
 pub trait CacheableValue: Serialize + DeserializeOwned {}
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> CacheableValue for T {}
 
 /// An input the cache can hash into a key: `Serialize`.
@@ -24,6 +25,7 @@ impl<T: Serialize + DeserializeOwned> CacheableValue for T {}
 )]
 pub trait KeyInput: Serialize {}
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + ?Sized> KeyInput for T {}
 
 /// The return type of a cached activity body.
@@ -33,8 +35,9 @@ impl<T: Serialize + ?Sized> KeyInput for T {}
     label = "this return type cannot be cached"
 )]
 pub trait Outcome: Sized {
-    /// The part that is cached.
-    type Value: CacheableValue;
+    /// The part that is cached. (It must be a [`CacheableValue`]; the functions that cache
+    /// require that, so that the error names the value type rather than this trait.)
+    type Value;
 
     /// The value to store, if this outcome may be stored. Errors never are.
     fn cacheable(&self) -> Option<&Self::Value>;
@@ -47,7 +50,7 @@ pub trait Outcome: Sized {
     fn cancelled() -> Option<Self>;
 }
 
-impl<T: CacheableValue> Outcome for Result<T, ActivityError> {
+impl<T> Outcome for Result<T, ActivityError> {
     type Value = T;
 
     fn cacheable(&self) -> Option<&T> {

@@ -331,6 +331,7 @@ pub trait IntoCacheBackend {
     fn into_cache_backend(self) -> SharedBackend;
 }
 
+#[diagnostic::do_not_recommend]
 impl<B: CacheBackend> IntoCacheBackend for B {
     fn into_cache_backend(self) -> SharedBackend {
         Arc::new(self)

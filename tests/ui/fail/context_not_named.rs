@@ -1,7 +1,4 @@
 //! The `ActivityContext` parameter bound to `_` is reported on the `_`: the cache needs it.
-//!
-//! The snapshot also holds a follow-on error on `fetch`, claiming there is no context at all;
-//! it is a cascade the macro should not emit.
 
 use temporal_cache_runtime::cached_activity;
 use temporalio_macros::activities;

@@ -2,9 +2,6 @@
 //!
 //! The impl block has no `#[activities]`: the SDK needs `Serialize` inputs too and would add its
 //! own errors on `#[activities]`, which are not this crate's to test.
-//!
-//! The snapshot holds the error twice (once from the body, once from the function behind
-//! `invalidate_cache!`); once would do.
 
 use temporal_cache_runtime::cached_activity;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};

@@ -1,7 +1,4 @@
-//! `invalidate_cache!` with too few or too many inputs is an error.
-//!
-//! The counts rustc gives include the hidden activity-type argument, one more than the inputs,
-//! and its "provide the argument" suggestion is garbled; the message should count inputs only.
+//! `invalidate_cache!` with too few or too many inputs is an error that counts the inputs.
 
 use temporal_cache_runtime::{cached_activity, invalidate_cache};
 use temporalio_macros::activities;

@@ -1,10 +1,8 @@
-//! A result type that cannot be stored is reported on the `T` of `Result<T, ActivityError>`.
+//! A result type that cannot be stored is reported with the crate's own message, on the `T` of
+//! `Result<T, ActivityError>` (and once more on the attribute, where the body is wrapped).
 //!
 //! The impl block has no `#[activities]`: the SDK needs serde results too and would add its own
 //! errors on the same `T`, which are not this crate's to test.
-//!
-//! The snapshot also holds two follow-on errors on `#[cached_activity]` (from the bound of the
-//! runtime call that wraps the body); they should go.
 
 use temporal_cache_runtime::cached_activity;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};

@@ -1,0 +1,303 @@
+//! The activities under measurement and the results they return.
+//!
+//! Each is a real `#[cached_activity]` inside the SDK's `#[activities]`, so calling its renamed
+//! method (`BenchActivities::__fetch_small`) runs exactly the code a worker runs for it. Bodies
+//! count their runs, so a measurement can tell the hits it timed from silent fallbacks.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use temporal_cache_runtime::cached_activity;
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+/// The size of the small entry as stored in Redis (envelope header included), as in the Python
+/// original's figures.
+pub(crate) const SMALL_ENTRY_BYTES: usize = 233;
+
+/// The length of the text of the large result: with its other fields and the envelope, about
+/// 100 KB stored.
+const LARGE_TEXT_BYTES: usize = 100_000;
+
+/// How long the body of [`FlightActivities::identical`] takes.
+pub(crate) const IDENTICAL_BODY: Duration = Duration::from_millis(200);
+
+/// How long the body of [`FlightActivities::long_body`] takes: 2.5 times its `lock_ttl`.
+pub(crate) const LONG_BODY: Duration = Duration::from_millis(1000);
+
+/// The `lock_ttl` of [`FlightActivities::long_body`], as written in its attribute.
+pub(crate) const LONG_BODY_LOCK_TTL: &str = "400ms";
+
+/// A typical small result: a user profile with a short free-text field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Profile {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) email: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) score: f64,
+    pub(crate) bio: String,
+}
+
+/// A typical large result: a document whose text (with a line break about every 80 characters,
+/// so JSON escapes are decoded too) makes up nearly all of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Document {
+    pub(crate) id: u64,
+    pub(crate) title: String,
+    pub(crate) mime_type: String,
+    pub(crate) revision: u32,
+    pub(crate) text: String,
+}
+
+/// The small result, its `bio` padded so that the stored entry is [`SMALL_ENTRY_BYTES`] long.
+pub(crate) static PROFILE: LazyLock<Profile> = LazyLock::new(|| {
+    let mut profile = Profile {
+        id: 1000,
+        name: "Ada Lovelace".to_owned(),
+        email: "ada.lovelace@example.com".to_owned(),
+        tags: vec!["admin".to_owned(), "beta".to_owned()],
+        score: 0.97,
+        bio: String::new(),
+    };
+    let unpadded = stored_len(&profile);
+    profile.bio = filler_text(SMALL_ENTRY_BYTES.saturating_sub(unpadded), LineBreaks::No);
+    profile
+});
+
+/// The large result.
+pub(crate) static DOCUMENT: LazyLock<Document> = LazyLock::new(|| Document {
+    id: 1000,
+    title: "Quarterly report".to_owned(),
+    mime_type: "text/plain".to_owned(),
+    revision: 12,
+    text: filler_text(LARGE_TEXT_BYTES, LineBreaks::Every80),
+});
+
+/// How many bytes `value` takes in the cache: the envelope's 3-byte header, then its JSON.
+pub(crate) fn stored_len<T: Serialize>(value: &T) -> usize {
+    3 + serde_json::to_vec(value).map_or(0, |json| json.len())
+}
+
+/// Whether [`filler_text`] breaks its lines (each break is two bytes in JSON: `\n`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineBreaks {
+    No,
+    Every80,
+}
+
+/// `len` bytes of plain words.
+fn filler_text(len: usize, breaks: LineBreaks) -> String {
+    const WORDS: [&str; 8] = [
+        "cache", "activity", "worker", "result", "temporal", "redis", "lorem", "ipsum",
+    ];
+    let mut text = String::with_capacity(len + 16);
+    let mut line = 0;
+    for word in WORDS.iter().cycle() {
+        if text.len() >= len {
+            break;
+        }
+        if breaks == LineBreaks::Every80 && line > 72 {
+            text.push('\n');
+            line = 0;
+        } else if !text.is_empty() {
+            text.push(' ');
+            line += 1;
+        }
+        text.push_str(word);
+        line += word.len();
+    }
+    text.truncate(len);
+    text
+}
+
+/// Runs of the bodies of the cached [`BenchActivities`] (the uncached twins do not count).
+static CACHED_BODY_RUNS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times a cached body of [`BenchActivities`] has run in this process.
+pub(crate) fn cached_body_runs() -> u64 {
+    CACHED_BODY_RUNS.load(Ordering::Relaxed)
+}
+
+/// The activities of the hit and miss measurements.
+pub(crate) struct BenchActivities;
+
+#[activities]
+impl BenchActivities {
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub(crate) async fn fetch_small(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+        Ok(Profile {
+            id,
+            ..PROFILE.clone()
+        })
+    }
+
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub(crate) async fn fetch_large(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Document, ActivityError> {
+        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+        Ok(Document {
+            id,
+            ..DOCUMENT.clone()
+        })
+    }
+
+    /// [`Self::fetch_small`] as it would be without the cache.
+    #[cached_activity(policy = "no_cache")]
+    #[activity]
+    pub(crate) async fn fetch_small_uncached(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        Ok(Profile {
+            id,
+            ..PROFILE.clone()
+        })
+    }
+
+    /// [`Self::fetch_large`] as it would be without the cache.
+    #[cached_activity(policy = "no_cache")]
+    #[activity]
+    pub(crate) async fn fetch_large_uncached(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Document, ActivityError> {
+        Ok(Document {
+            id,
+            ..DOCUMENT.clone()
+        })
+    }
+
+    /// A miss with the default settings (single-flight locking on).
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub(crate) async fn miss_default(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+        Ok(Profile {
+            id,
+            ..PROFILE.clone()
+        })
+    }
+
+    /// A miss without single-flight locking.
+    #[cached_activity(ttl = "1h", lock = false)]
+    #[activity]
+    pub(crate) async fn miss_unlocked(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+        Ok(Profile {
+            id,
+            ..PROFILE.clone()
+        })
+    }
+}
+
+/// When each body run of the flight activities ended, by token (one token per measurement).
+static BODY_ENDS: LazyLock<Mutex<HashMap<String, Vec<SystemTime>>>> =
+    LazyLock::new(Default::default);
+
+fn record_body_end(token: &str) {
+    let end = SystemTime::now();
+    BODY_ENDS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(token.to_owned())
+        .or_default()
+        .push(end);
+}
+
+/// When the bodies run for `token` in this process ended, in order.
+pub(crate) fn body_ends(token: &str) -> Vec<SystemTime> {
+    BODY_ENDS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(token)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The activities of the single-flight measurements: identical concurrent calls of a slow body.
+pub(crate) struct FlightActivities;
+
+#[activities]
+impl FlightActivities {
+    /// A 200 ms body with the default settings.
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub(crate) async fn identical(
+        _ctx: ActivityContext,
+        token: String,
+    ) -> Result<u64, ActivityError> {
+        tokio::time::sleep(IDENTICAL_BODY).await;
+        record_body_end(&token);
+        Ok(IDENTICAL_BODY.as_millis() as u64)
+    }
+
+    /// A body 2.5 times as long as its lease. `lock_wait` is generous so that only the lease's
+    /// renewal decides whether a waiter runs the body too.
+    #[cached_activity(ttl = "1h", lock_ttl = "400ms", lock_wait = "10s")]
+    #[activity]
+    pub(crate) async fn long_body(
+        _ctx: ActivityContext,
+        token: String,
+    ) -> Result<u64, ActivityError> {
+        tokio::time::sleep(LONG_BODY).await;
+        record_body_end(&token);
+        Ok(LONG_BODY.as_millis() as u64)
+    }
+}
+
+/// A helper activity whose body hands out its context; see [`crate::context`].
+pub(crate) struct ContextProbe;
+
+/// The context the last run of [`ContextProbe::capture`] received.
+static CAPTURED: Mutex<Option<ActivityContext>> = Mutex::new(None);
+
+/// Takes the context [`ContextProbe::capture`] stored.
+pub(crate) fn take_captured() -> Option<ActivityContext> {
+    CAPTURED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+}
+
+#[activities]
+impl ContextProbe {
+    #[activity]
+    pub(crate) async fn capture(ctx: ActivityContext) -> Result<(), ActivityError> {
+        *CAPTURED.lock().unwrap_or_else(PoisonError::into_inner) = Some(ctx);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_small_entry_has_the_size_of_the_python_figures() {
+        assert_eq!(stored_len(&*PROFILE), SMALL_ENTRY_BYTES);
+    }
+
+    #[test]
+    fn the_large_entry_is_about_100_kb() {
+        let len = stored_len(&*DOCUMENT);
+        assert!((100_000..102_400).contains(&len), "{len}");
+    }
+}

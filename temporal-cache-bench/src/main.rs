@@ -1,0 +1,126 @@
+//! Measures temporal-cache against the floor it cannot beat (a bare Redis GET with the same
+//! client library) and the figures of the Python original, and writes `BENCHMARKS.md`.
+//!
+//! ```text
+//! temporal-cache-bench [--output <path>]    # default: BENCHMARKS.md at the workspace root
+//! ```
+//!
+//! It starts its own `redis-server` on a free loopback port, runs every measurement with fixed
+//! counts (10 to 20 seconds on two cores), prints the report as markdown on stdout and writes it to
+//! the output file. Progress goes to stderr. Run it in release mode: `scripts/bench` does.
+#![forbid(unsafe_code)]
+
+mod activities;
+mod context;
+mod machine;
+mod redis_server;
+mod reference;
+mod report;
+mod scenarios;
+mod stats;
+mod targets;
+mod traffic;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use redis::aio::ConnectionManager;
+use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
+use temporalio_sdk::activities::ActivityError;
+
+use crate::machine::Machine;
+use crate::redis_server::RedisServer;
+use crate::report::Report;
+use crate::scenarios::flight::{self, Flight};
+use crate::scenarios::{commands, hits, misses};
+
+/// Any failure of the bench: it reports the message and exits with an error.
+pub(crate) type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Turns an activity's own error (which the benchmarked bodies never return) into a bench error.
+pub(crate) fn activity_result<T>(result: Result<T, ActivityError>) -> BenchResult<T> {
+    result.map_err(|error| format!("the activity failed: {error:?}").into())
+}
+
+/// Where the report goes unless `--output` says otherwise: the workspace root.
+fn default_output() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md"))
+}
+
+fn main() -> ExitCode {
+    // A worker logs cache fallbacks; so does the bench (both processes), so that none goes
+    // unnoticed. Stdout is kept for the report and the flight worker's protocol.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Into::into)
+        .and_then(|runtime| match args.split_first() {
+            Some((command, rest)) if command == flight::WORKER_SUBCOMMAND => {
+                runtime.block_on(flight::worker(rest))
+            }
+            // On a worker thread, as a worker runs activities (not on the thread that blocks).
+            _ => output_path(&args)
+                .and_then(|output| runtime.block_on(async { tokio::spawn(bench(output)).await? })),
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("temporal-cache-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn output_path(args: &[String]) -> BenchResult<PathBuf> {
+    match args {
+        [] => Ok(default_output()),
+        [flag, path] if flag == "--output" => Ok(PathBuf::from(path)),
+        _ => Err("usage: temporal-cache-bench [--output <path>]".into()),
+    }
+}
+
+/// Runs every measurement, then prints and writes the report.
+async fn bench(output: PathBuf) -> BenchResult<()> {
+    let started = Instant::now();
+    let server = RedisServer::start()?;
+    eprintln!("redis-server ready at {}", server.url());
+    let client = redis::Client::open(server.url())?;
+    let mut admin = ConnectionManager::new(client.clone()).await?;
+    let machine = Machine::describe(&mut admin).await?;
+
+    let backend = Arc::new(RedisCacheBackend::new(&server.url())?);
+    set_cache_backend(Arc::clone(&backend));
+    scenarios::connect_global_backend().await?;
+
+    let hits = hits::measure(&client).await?;
+    let misses = misses::measure().await?;
+    let costs = commands::measure(server.addr(), &mut admin, backend).await?;
+    let identical = flight::measure(Flight::Identical, &server.url()).await?;
+    let long_body = flight::measure(Flight::LongBody, &server.url()).await?;
+
+    let report = Report {
+        machine,
+        hits,
+        misses,
+        costs,
+        identical,
+        long_body,
+        run_time: started.elapsed(),
+    }
+    .to_markdown();
+    print!("{report}");
+    std::fs::write(&output, &report)
+        .map_err(|error| format!("cannot write {}: {error}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    Ok(())
+}

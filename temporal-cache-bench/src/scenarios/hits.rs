@@ -1,0 +1,305 @@
+//! Cache hits against the floor: a bare GET of the same entries with the same client library.
+//!
+//! The floor is a redis-rs `ConnectionManager` (one connection, as the backend has) sending
+//! `GET` for the keys the cached activity reads, so both move the same bytes. There are
+//! [`TASKS`] entries per result size, one per input slot: a single task uses slot 0, and each of
+//! the concurrent tasks a slot of its own, since identical concurrent calls would share one
+//! lookup in process (which a bare GET cannot do); that case is measured apart.
+//!
+//! In one task, floor and hit calls alternate call by call (see [`stats::alternating`]); the whole
+//! measurement runs [`ROUNDS`] times, because on a small shared machine the floor itself drifts
+//! from one second to the next.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use serde::de::DeserializeOwned;
+use temporal_cache_runtime::DEFAULT_KEY_PREFIX;
+
+use super::{Op, ROUNDS, TASKS, op};
+use crate::activities::{self, BenchActivities, DOCUMENT, Document, PROFILE, Profile};
+use crate::context::context_for;
+use crate::stats::{self, Latency, median};
+use crate::{BenchResult, activity_result};
+
+/// One result size's run counts.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    warm_up: usize,
+    iterations: usize,
+    per_task: usize,
+}
+
+const SMALL_COUNTS: Counts = Counts {
+    warm_up: 2_000,
+    iterations: 20_000,
+    per_task: 1_000,
+};
+
+const LARGE_COUNTS: Counts = Counts {
+    warm_up: 200,
+    iterations: 2_000,
+    per_task: 50,
+};
+
+/// The figures of one size in one round.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Round {
+    /// Bare GET, one task.
+    pub(crate) floor: Latency,
+    /// Cached activity, hit, one task.
+    pub(crate) hit: Latency,
+    /// The same activity with `policy = "no_cache"`: the body without the cache.
+    pub(crate) uncached: Latency,
+    /// `serde_json` decoding the stored JSON into the result type, nothing else.
+    pub(crate) decode: Latency,
+    /// Bare GETs per second, [`TASKS`] tasks sharing the connection, one key each.
+    pub(crate) floor_concurrent: f64,
+    /// Hits per second, [`TASKS`] tasks, one input each.
+    pub(crate) hit_concurrent: f64,
+    /// Hits per second, [`TASKS`] tasks, all with the same input.
+    pub(crate) hit_concurrent_same_input: f64,
+}
+
+/// The rounds of one result size.
+#[derive(Debug, Clone)]
+pub(crate) struct SizeReport {
+    /// Bytes of one entry in Redis.
+    pub(crate) entry_bytes: usize,
+    pub(crate) iterations: usize,
+    pub(crate) concurrent_calls: usize,
+    pub(crate) rounds: Vec<Round>,
+}
+
+impl SizeReport {
+    /// The median over rounds of one latency figure.
+    pub(crate) fn latency(&self, of: impl Fn(&Round) -> Duration) -> Duration {
+        median(&self.rounds, of)
+    }
+
+    /// The median over rounds of one rate.
+    pub(crate) fn rate(&self, of: impl Fn(&Round) -> f64) -> f64 {
+        median(&self.rounds, of)
+    }
+
+    /// Median hit p50 over median floor p50.
+    pub(crate) fn p50_ratio(&self) -> f64 {
+        self.latency(|r| r.hit.p50).as_secs_f64() / self.latency(|r| r.floor.p50).as_secs_f64()
+    }
+
+    /// Median concurrent hit rate over median concurrent floor rate.
+    pub(crate) fn concurrent_ratio(&self) -> f64 {
+        self.rate(|r| r.hit_concurrent) / self.rate(|r| r.floor_concurrent)
+    }
+}
+
+/// Hits of both result sizes.
+#[derive(Debug, Clone)]
+pub(crate) struct HitReport {
+    pub(crate) small: SizeReport,
+    pub(crate) large: SizeReport,
+    /// Calls during the hit runs that ran the body instead (a backend error or timeout).
+    pub(crate) fallbacks: u64,
+}
+
+/// What is measured for one result size.
+struct Subject {
+    floor: Op,
+    hit: Op,
+    uncached: Op,
+    decode: Op,
+    entry_bytes: usize,
+    counts: Counts,
+}
+
+/// Stores the entries, then measures [`ROUNDS`] rounds of floor and hits, size by size.
+pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
+    let mut admin = ConnectionManager::new(client.clone()).await?;
+    // The floor's own connection, like the backend's: one multiplexed connection.
+    let floor_connection = ConnectionManager::new(client.clone()).await?;
+
+    let small_ctx = context_for(BenchActivities::fetch_small.name()).await?;
+    let small_uncached_ctx = context_for(BenchActivities::fetch_small_uncached.name()).await?;
+    let mut small_keys = Vec::with_capacity(TASKS);
+    for slot in 0..TASKS {
+        let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
+        small_keys.push(store(&mut admin, BenchActivities::fetch_small.name(), call).await?);
+    }
+    let small = Subject {
+        decode: decode_only::<Profile>(&mut admin, &small_keys[0]).await?,
+        entry_bytes: entry_len(&mut admin, &small_keys[0]).await?,
+        floor: bare_get(&floor_connection, small_keys),
+        hit: op(move |slot| {
+            let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
+            async move { activity_result(call.await).map(drop) }
+        }),
+        uncached: op(move |slot| {
+            let call = BenchActivities::__fetch_small_uncached(
+                small_uncached_ctx.clone(),
+                small_input(slot),
+            );
+            async move { activity_result(call.await).map(drop) }
+        }),
+        counts: SMALL_COUNTS,
+    };
+
+    let large_ctx = context_for(BenchActivities::fetch_large.name()).await?;
+    let large_uncached_ctx = context_for(BenchActivities::fetch_large_uncached.name()).await?;
+    let mut large_keys = Vec::with_capacity(TASKS);
+    for slot in 0..TASKS {
+        let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
+        large_keys.push(store(&mut admin, BenchActivities::fetch_large.name(), call).await?);
+    }
+    let large = Subject {
+        decode: decode_only::<Document>(&mut admin, &large_keys[0]).await?,
+        entry_bytes: entry_len(&mut admin, &large_keys[0]).await?,
+        floor: bare_get(&floor_connection, large_keys),
+        hit: op(move |slot| {
+            let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
+            async move { activity_result(call.await).map(drop) }
+        }),
+        uncached: op(move |slot| {
+            let call = BenchActivities::__fetch_large_uncached(
+                large_uncached_ctx.clone(),
+                large_input(slot),
+            );
+            async move { activity_result(call.await).map(drop) }
+        }),
+        counts: LARGE_COUNTS,
+    };
+
+    let body_runs_before = activities::cached_body_runs();
+    let (mut small_rounds, mut large_rounds) = (Vec::new(), Vec::new());
+    for round in 1..=ROUNDS {
+        eprintln!("hits: round {round} of {ROUNDS}");
+        small_rounds.push(measure_round(&small).await?);
+        large_rounds.push(measure_round(&large).await?);
+    }
+    let report = |subject: &Subject, rounds| SizeReport {
+        entry_bytes: subject.entry_bytes,
+        iterations: subject.counts.iterations,
+        concurrent_calls: TASKS * subject.counts.per_task,
+        rounds,
+    };
+    Ok(HitReport {
+        small: report(&small, small_rounds),
+        large: report(&large, large_rounds),
+        fallbacks: activities::cached_body_runs() - body_runs_before,
+    })
+}
+
+/// The small result's input for `slot`: ids of equal length, so every entry has the same size.
+fn small_input(slot: usize) -> u64 {
+    PROFILE.id + slot as u64
+}
+
+/// The large result's input for `slot`.
+fn large_input(slot: usize) -> u64 {
+    DOCUMENT.id + slot as u64
+}
+
+/// One round for one size: floor and hit call by call in one task, the references, then the
+/// concurrent runs.
+async fn measure_round(subject: &Subject) -> BenchResult<Round> {
+    let Counts {
+        warm_up,
+        iterations,
+        per_task,
+    } = subject.counts;
+    let (floor, hit) = stats::alternating(
+        warm_up,
+        iterations,
+        || (subject.floor)(0),
+        || (subject.hit)(0),
+    )
+    .await?;
+    let uncached = stats::sequential(warm_up, iterations, || (subject.uncached)(0)).await?;
+    let decode = stats::sequential(warm_up, iterations, || (subject.decode)(0)).await?;
+    let floor_op = Arc::clone(&subject.floor);
+    let floor_concurrent = stats::concurrent(TASKS, per_task, move |task| floor_op(task)).await?;
+    let hit_op = Arc::clone(&subject.hit);
+    let hit_concurrent = stats::concurrent(TASKS, per_task, move |task| hit_op(task)).await?;
+    let hit_op = Arc::clone(&subject.hit);
+    let hit_concurrent_same_input = stats::concurrent(TASKS, per_task, move |_| hit_op(0)).await?;
+    Ok(Round {
+        floor,
+        hit,
+        uncached,
+        decode,
+        floor_concurrent,
+        hit_concurrent,
+        hit_concurrent_same_input,
+    })
+}
+
+/// Runs `call`, which stores a new entry for `activity_type`, and returns that entry's key.
+///
+/// The key is found in Redis rather than computed, so that the bench does not depend on the key
+/// layout: it is the one key of the activity that was not there before.
+async fn store<T>(
+    admin: &mut ConnectionManager,
+    activity_type: &str,
+    call: impl Future<Output = Result<T, temporalio_sdk::activities::ActivityError>>,
+) -> BenchResult<String> {
+    let before = keys_of(admin, activity_type).await?;
+    activity_result(call.await)?;
+    let mut new: Vec<String> = keys_of(admin, activity_type)
+        .await?
+        .into_iter()
+        .filter(|key| !before.contains(key))
+        .collect();
+    match (new.pop(), new.is_empty()) {
+        (Some(key), true) => Ok(key),
+        _ => Err(format!("a call of {activity_type} did not store exactly one entry").into()),
+    }
+}
+
+async fn keys_of(
+    admin: &mut ConnectionManager,
+    activity_type: &str,
+) -> BenchResult<HashSet<String>> {
+    let pattern = format!("{DEFAULT_KEY_PREFIX}:*:{activity_type}:*");
+    Ok(redis::cmd("KEYS").arg(pattern).query_async(admin).await?)
+}
+
+async fn entry_len(admin: &mut ConnectionManager, key: &str) -> BenchResult<usize> {
+    Ok(redis::cmd("STRLEN").arg(key).query_async(admin).await?)
+}
+
+/// A bare `GET` on `connection`, as the backend sends it, of `keys[slot]`.
+fn bare_get(connection: &ConnectionManager, keys: Vec<String>) -> Op {
+    let (connection, keys) = (connection.clone(), Arc::new(keys));
+    op(move |slot| {
+        let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
+        async move {
+            let key = &keys[slot];
+            let value: Option<Vec<u8>> = redis::cmd("GET")
+                .arg(key)
+                .query_async(&mut connection)
+                .await?;
+            value
+                .map(drop)
+                .ok_or_else(|| format!("{key} is not in Redis").into())
+        }
+    })
+}
+
+/// Decoding the JSON stored under `key` (after the envelope's 3-byte header) into `T`: the part
+/// of a hit that grows with the result.
+async fn decode_only<T: DeserializeOwned + Send + 'static>(
+    admin: &mut ConnectionManager,
+    key: &str,
+) -> BenchResult<Op> {
+    let entry: Vec<u8> = redis::cmd("GET").arg(key).query_async(admin).await?;
+    let json: Arc<[u8]> = entry
+        .get(3..)
+        .ok_or("the entry is shorter than its header")?
+        .into();
+    serde_json::from_slice::<T>(&json)?;
+    Ok(op(move |_| {
+        let json = Arc::clone(&json);
+        async move { Ok(serde_json::from_slice::<T>(&json).map(drop)?) }
+    }))
+}

@@ -1,0 +1,45 @@
+//! The measurements, one module each, and what they share.
+
+pub(crate) mod commands;
+pub(crate) mod flight;
+pub(crate) mod hits;
+pub(crate) mod misses;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use temporal_cache_runtime::{BoxFuture, cache_backend};
+
+use crate::BenchResult;
+
+/// One timed operation, a bare Redis command or one call of an activity, given a slot: which of
+/// the prepared inputs (or keys) to use. Operations without prepared inputs ignore it.
+///
+/// Calling it only prepares the call (clones its arguments), untimed; awaiting the future it
+/// returns is the call, and is what is timed. So all work must happen in the future.
+///
+/// Boxed so that every measurement runs through the same code: the box costs the bare GET the
+/// same few nanoseconds as the cached call.
+pub(crate) type Op = Arc<dyn Fn(usize) -> BoxFuture<'static, BenchResult<()>> + Send + Sync>;
+
+/// Wraps an async closure into an [`Op`].
+pub(crate) fn op<F, Fut>(call: F) -> Op
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = BenchResult<()>> + Send + 'static,
+{
+    Arc::new(move |slot| Box::pin(call(slot)))
+}
+
+/// How many interleaved rounds the latency measurements run; figures are medians of rounds.
+pub(crate) const ROUNDS: usize = 3;
+
+/// How many concurrent tasks the throughput measurements use.
+pub(crate) const TASKS: usize = 64;
+
+/// Makes the global backend connect, so that connecting is not part of any timed call.
+pub(crate) async fn connect_global_backend() -> BenchResult<()> {
+    let backend = cache_backend().ok_or("no global cache backend is set")?;
+    backend.get("temporal-cache-bench:connect").await?;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! The figures temporal-cache must reach, shown beside the measurements (never asserted: the
+//! machine is too noisy for a bench to fail a build).
+
+use std::time::Duration;
+
+/// A hit may cost at most this much more than the bare GET it makes (p50 over p50).
+pub(crate) const HIT_P50_MAX_RATIO: f64 = 1.1;
+
+/// Hits from many tasks must reach this share of the bare GET rate with as many tasks.
+pub(crate) const CONCURRENT_HITS_MIN_RATIO: f64 = 0.9;
+
+/// Identical concurrent calls must run the body this many times in all.
+pub(crate) const FLIGHT_MAX_BODY_RUNS: usize = 1;
+
+/// ... and the last of them must return at most this long after the body ended.
+pub(crate) const FLIGHT_MAX_RETURN_LAG: Duration = Duration::from_millis(10);
+
+/// A body longer than its lease must still run once for concurrent callers.
+pub(crate) const LONG_BODY_MAX_RUNS: usize = 1;
+
+/// An uncontended miss may take at most this many Redis round trips.
+pub(crate) const MISS_MAX_ROUND_TRIPS: f64 = 3.0;
+
+/// Whether a figure reached its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Met,
+    NotMet,
+}
+
+impl Verdict {
+    pub(crate) fn of(met: bool) -> Self {
+        if met { Self::Met } else { Self::NotMet }
+    }
+
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::NotMet => "not met",
+        }
+    }
+}
