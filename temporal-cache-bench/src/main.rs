@@ -34,7 +34,7 @@ use crate::machine::Machine;
 use crate::redis_server::RedisServer;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
-use crate::scenarios::{commands, hits, misses};
+use crate::scenarios::{commands, faults, hits, misses};
 
 /// Any failure of the bench: it reports the message and exits with an error.
 pub(crate) type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -107,6 +107,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
     let costs = commands::measure(server.addr(), &mut admin, backend).await?;
     let identical = flight::measure(Flight::Identical, &server.url()).await?;
     let long_body = flight::measure(Flight::LongBody, &server.url()).await?;
+    let faults = faults::measure().await?;
 
     let report = Report {
         machine,
@@ -115,6 +116,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
         costs,
         identical,
         long_body,
+        faults,
         run_time: started.elapsed(),
     }
     .to_markdown();

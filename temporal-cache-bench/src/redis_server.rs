@@ -99,6 +99,24 @@ impl RedisServer {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
     }
 
+    /// Kills the server (`SIGKILL`, as a crash would) and waits until it is gone; the port is
+    /// kept for [`Self::restart`].
+    pub(crate) fn kill(&mut self) {
+        self.stop();
+    }
+
+    /// Starts a fresh server (empty: nothing persists) on the same port and waits until it
+    /// accepts connections. Kills the running one first, if any.
+    pub(crate) fn restart(&mut self) -> BenchResult<()> {
+        self.stop();
+        let port = self.port;
+        let server = Self::launch(port)?
+            .ok_or_else(|| format!("port {port} was taken while redis-server was down"))?;
+        // The old value's drop stops a process that is gone already, which is harmless.
+        *self = server;
+        Ok(())
+    }
+
     fn stop(&mut self) {
         // Errors mean the process is gone already, which is the goal.
         let _ = self.child.kill();

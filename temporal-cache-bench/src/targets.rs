@@ -21,6 +21,14 @@ pub(crate) const LONG_BODY_MAX_RUNS: usize = 1;
 /// An uncontended miss may take at most this many Redis round trips.
 pub(crate) const MISS_MAX_ROUND_TRIPS: f64 = 3.0;
 
+/// With Redis down and the circuit open, a cached call may add at most this much at p99 over the
+/// same body uncached.
+pub(crate) const FAULT_OPEN_MAX_P99_OVERHEAD: Duration = Duration::from_millis(1);
+
+/// Before the circuit opens, a call with Redis down may take at most this many operation timeouts
+/// (the lookup's and the store's).
+pub(crate) const FAULT_FIRST_CALL_MAX_TIMEOUTS: u32 = 2;
+
 /// Whether a figure reached its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {

@@ -125,15 +125,23 @@ impl TemporalServer {
             .identity(format!("temporal-cache-tests@{}", std::process::id()))
             .connect_timeout(CONNECT_TIMEOUT)
             .build();
-        let connection = Connection::connect(connection_options)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
+        // The port accepts connections before the frontend reports itself healthy, the more so
+        // on a loaded machine: retry until it does (the server announces nothing to wait for).
+        let give_up = Instant::now() + READY_TIMEOUT;
+        let connection = loop {
+            match Connection::connect(connection_options.clone()).await {
+                Ok(connection) => break connection,
+                Err(e) if Instant::now() < give_up => {
+                    tracing::debug!(error = %e, "Temporal dev server not ready yet");
+                    tokio::time::sleep(POLL_INTERVAL).await;
+                }
+                Err(e) => panic!(
                     "cannot connect to the Temporal dev server at {}: {e}; its output:\n{}",
                     self.address(),
                     self.process.recent_output()
-                )
-            });
+                ),
+            }
+        };
         Client::new(connection, ClientOptions::new(NAMESPACE).build())
             .unwrap_or_else(|e| panic!("cannot create a Temporal client: {e}"))
     }

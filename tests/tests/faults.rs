@@ -381,3 +381,20 @@ fn a_workflow_completes_correctly_when_redis_dies_under_it() {
         );
     });
 }
+
+#[test]
+fn a_worker_started_while_redis_is_away_picks_it_up_when_it_appears() {
+    let _serial = serial();
+    let mut redis = RedisServer::start();
+    redis.kill();
+    use_redis(&redis.url());
+    block_on(async {
+        let token = token("late-redis");
+        for expected_run in 1..=3 {
+            let output = run(Cached::echo, MultiArgs2(token.clone(), 2)).await;
+            assert_eq!((output.value, output.run), (2, expected_run));
+        }
+        redis.restart();
+        until_hits_resume(Duration::from_secs(5)).await;
+    });
+}

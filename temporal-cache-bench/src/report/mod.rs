@@ -1,6 +1,7 @@
 //! The measurements as markdown: a summary against targets and the Python original, then the
 //! details each figure comes from.
 
+mod faults;
 mod format;
 
 use std::fmt::Write as _;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use crate::machine::Machine;
 use crate::reference;
 use crate::scenarios::commands::CallCosts;
+use crate::scenarios::faults::FaultReport;
 use crate::scenarios::flight::FlightReport;
 use crate::scenarios::hits::{HitReport, Round, SizeReport};
 use crate::scenarios::misses::MissReport;
@@ -24,6 +26,7 @@ pub(crate) struct Report {
     pub(crate) costs: CallCosts,
     pub(crate) identical: FlightReport,
     pub(crate) long_body: FlightReport,
+    pub(crate) faults: FaultReport,
     pub(crate) run_time: Duration,
 }
 
@@ -42,6 +45,7 @@ impl Report {
         self.misses_section(&mut out);
         self.costs_section(&mut out);
         self.flights_section(&mut out);
+        self.faults_section(&mut out);
         self.method_section(&mut out);
         out
     }
@@ -245,6 +249,15 @@ impl Report {
             )),
             reference::LONG_BODY,
         );
+        for faults::SummaryRow {
+            what,
+            figure,
+            target,
+        } in faults::summary_rows(&self.faults)
+        {
+            let target = target.as_ref().map(|(t, v)| (t.as_str(), *v));
+            row(&what, figure, target, "");
+        }
         out.push('\n');
         let _ = writeln!(
             out,

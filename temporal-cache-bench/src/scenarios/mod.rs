@@ -1,6 +1,7 @@
 //! The measurements, one module each, and what they share.
 
 pub(crate) mod commands;
+pub(crate) mod faults;
 pub(crate) mod flight;
 pub(crate) mod hits;
 pub(crate) mod misses;
