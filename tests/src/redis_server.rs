@@ -98,6 +98,18 @@ impl RedisServer {
             .unwrap_or_else(|e| panic!("invalid redis URL {}: {e}", self.url()))
     }
 
+    /// A multiplexed async connection to the server, for tests that inspect or prepare its data.
+    ///
+    /// # Panics
+    ///
+    /// If the server does not accept the connection.
+    pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        self.client()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the test Redis at {}: {e}", self.url()))
+    }
+
     /// Kills the server with `SIGKILL` and waits until it is gone. Does nothing if it is not
     /// running.
     pub fn kill(&mut self) {

@@ -240,11 +240,7 @@ fn a_cancelled_waiting_activity_returns_promptly() {
 /// Resolves once some process subscribes to an entry channel matching `pattern`: a waiting
 /// activity does that. Redis pushes nothing when a subscription starts, so this polls.
 async fn wait_until_someone_waits_on(redis: &RedisServer, pattern: &str) {
-    let mut connection = redis
-        .client()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut connection = redis.connection().await;
     let give_up = Instant::now() + Duration::from_secs(20);
     loop {
         let channels: Vec<String> = redis::cmd("PUBSUB")

@@ -143,11 +143,7 @@ fn redis_killed_under_load_then_restarted() {
 
 fn redis_pid(redis: &RedisServer) -> String {
     block_on(async {
-        let mut connection = redis
-            .client()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let mut connection = redis.connection().await;
         let info: String = redis::cmd("INFO")
             .arg("server")
             .query_async(&mut connection)
@@ -209,11 +205,7 @@ fn writes_refused_for_lack_of_memory_leave_activities_working() {
         RedisServer::start_with(&["--maxmemory", "1mb", "--maxmemory-policy", "noeviction"]);
     use_redis(&redis.url());
     block_on(async {
-        let mut connection = redis
-            .client()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let mut connection = redis.connection().await;
         let filler = vec![b'f'; 100 * 1024];
         let full = async {
             for i in 0..100 {
@@ -261,11 +253,7 @@ fn unreadable_entries_of_every_kind_heal() {
     let redis = RedisServer::start();
     use_redis(&redis.url());
     block_on(async {
-        let mut connection = redis
-            .client()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let mut connection = redis.connection().await;
         let valid = b"tc\x01{\"token\":\"t\",\"value\":1,\"run\":1,\"pid\":1}".to_vec();
         let kinds: [(&str, Vec<u8>); 5] = [
             ("garbage", b"\x00\xff not ours".to_vec()),
@@ -323,11 +311,7 @@ fn results_over_the_size_limit_are_returned_but_not_stored() {
             );
         }
         assert_eq!(runs(&small), 1);
-        let mut connection = redis
-            .client()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let mut connection = redis.connection().await;
         let keys: Vec<String> = connection.keys("*Cached::sized*").await.unwrap();
         assert_eq!(keys.len(), 1, "only the small result is stored: {keys:?}");
     });

@@ -40,16 +40,8 @@ fn servers() -> &'static Servers {
     })
 }
 
-async fn connection(server: &RedisServer) -> redis::aio::MultiplexedConnection {
-    server
-        .client()
-        .get_multiplexed_async_connection()
-        .await
-        .expect("a connection to the test Redis")
-}
-
 async fn keys(server: &RedisServer, pattern: &str) -> Vec<String> {
-    connection(server).await.keys(pattern).await.expect("KEYS")
+    server.connection().await.keys(pattern).await.expect("KEYS")
 }
 
 /// The one key matching `pattern`; the test owns the activity, so there must be exactly one.
@@ -126,7 +118,7 @@ fn sub_second_ttls_are_exact_and_expire() {
         let token = token("ttl");
         let first = run(Cached::short_lived, MultiArgs2(token.clone(), 1)).await;
         let key = only_key(&servers.global, "temporal-cache:v1:Cached::short_lived:*").await;
-        let ttl: i64 = connection(&servers.global).await.pttl(&key).await.unwrap();
+        let ttl: i64 = servers.global.connection().await.pttl(&key).await.unwrap();
         assert!(
             (1..=300).contains(&ttl),
             "a 300ms TTL is stored in milliseconds, not rounded to seconds: PTTL {ttl}"
@@ -150,11 +142,11 @@ fn long_and_never_ttls_reach_redis() {
         let token = token("ttl-long");
         run(Cached::forever, MultiArgs2(token.clone(), 1)).await;
         let key = only_key(&servers.global, "temporal-cache:v1:Cached::forever:*").await;
-        let ttl: i64 = connection(&servers.global).await.pttl(&key).await.unwrap();
+        let ttl: i64 = servers.global.connection().await.pttl(&key).await.unwrap();
         assert_eq!(ttl, -1, "ttl = \"never\" stores without expiry");
 
         run(Cached::echo, MultiArgs2(token.clone(), 1)).await;
-        let mut connection = connection(&servers.global).await;
+        let mut connection = servers.global.connection().await;
         let echo_keys: Vec<String> = connection
             .keys("temporal-cache:v1:Cached::echo:*")
             .await
@@ -385,7 +377,7 @@ fn an_unreadable_entry_is_a_miss_and_is_overwritten() {
         let token = token("corrupt");
         let first = run(Cached::corruptible, MultiArgs2(token.clone(), 9)).await;
         let key = only_key(&servers.global, "temporal-cache:v1:Cached::corruptible:*").await;
-        let mut connection = connection(&servers.global).await;
+        let mut connection = servers.global.connection().await;
         let _: () = connection.set(&key, b"\x00garbage").await.unwrap();
 
         let recomputed = run(Cached::corruptible, MultiArgs2(token.clone(), 9)).await;

@@ -26,11 +26,7 @@ fn probe_echo(redis: &RedisServer, disabled: Option<&str>) -> serde_json::Value 
 
 fn stored_keys(redis: &RedisServer) -> usize {
     block_on(async {
-        let mut connection = redis
-            .client()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let mut connection = redis.connection().await;
         let keys: Vec<String> = connection.keys("*").await.unwrap();
         keys.len()
     })

@@ -288,12 +288,7 @@ fn in_process_calls_coalesce_into_a_bounded_number_of_redis_commands() {
         let token = token("coalesce");
         // A first miss loads the lease scripts, so that the count below is the steady state.
         concurrent_calls("counted", &crate::token("coalesce-warm-up"), 1, 0).await;
-        let mut redis = servers
-            .counted
-            .client()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let mut redis = servers.counted.connection().await;
         let _: () = redis::cmd("CONFIG")
             .arg("RESETSTAT")
             .query_async(&mut redis)
