@@ -130,7 +130,15 @@ impl Leader {
             return;
         }
         self.landed = true;
-        shard(&self.flight.key).remove(self.flight.key.as_str());
+        {
+            let mut flights = shard(&self.flight.key);
+            flights.remove(self.flight.key.as_str());
+            // Followers join under this lock, so once the flight is out of the table, an unset
+            // flag means nobody waits: skip the landing and the wake-up.
+            if !self.flight.followed.load(Ordering::Relaxed) {
+                return;
+            }
+        }
         *self
             .flight
             .landing

@@ -120,7 +120,9 @@ impl RedisCacheBackend {
             .get_or_try_init(|| async {
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
-                    .set_response_timeout(Some(timeout))
+                    // Each operation is bounded by `bounded` below; a second, per-request timer
+                    // inside redis-rs would only add to the cost of every hit.
+                    .set_response_timeout(None)
                     .set_number_of_retries(1)
                     .set_min_delay(Duration::from_millis(10))
                     .set_max_delay(timeout);
