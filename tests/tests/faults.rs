@@ -382,3 +382,63 @@ fn a_worker_started_while_redis_is_away_picks_it_up_when_it_appears() {
         until_hits_resume(Duration::from_secs(5)).await;
     });
 }
+
+#[test]
+fn a_read_only_replica_and_a_busy_script_are_misses() {
+    let _serial = serial();
+    let primary = RedisServer::start();
+    let replica =
+        RedisServer::start_with(&["--replicaof", "127.0.0.1", &primary.port().to_string()]);
+    use_redis(&replica.url());
+    block_on(async {
+        let token = token("read-only");
+        for expected_run in 1..=3 {
+            let output = run(Cached::echo, MultiArgs2(token.clone(), 5)).await;
+            assert_eq!(
+                (output.value, output.run),
+                (5, expected_run),
+                "READONLY: stores fail"
+            );
+        }
+    });
+
+    // A script that never ends makes Redis answer BUSY to everyone else.
+    let busy = RedisServer::start_with(&["--busy-reply-threshold", "10"]);
+    use_redis(&busy.url());
+    block_on(async {
+        let mut blocker = busy.connection().await;
+        let spin = tokio::spawn(async move {
+            let _: Result<(), redis::RedisError> = redis::cmd("EVAL")
+                .arg("while true do end")
+                .arg(0)
+                .query_async(&mut blocker)
+                .await;
+        });
+        let mut probe = busy.connection().await;
+        let give_up = Instant::now() + Duration::from_secs(5);
+        loop {
+            let reply: Result<String, redis::RedisError> =
+                redis::cmd("PING").query_async(&mut probe).await;
+            if reply.is_err_and(|error| error.code() == Some("BUSY")) {
+                break;
+            }
+            assert!(Instant::now() < give_up, "Redis never became busy");
+            tokio::task::yield_now().await;
+        }
+        let token = token("busy");
+        for expected_run in 1..=3 {
+            let output = run(Cached::echo, MultiArgs2(token.clone(), 6)).await;
+            assert_eq!(
+                (output.value, output.run),
+                (6, expected_run),
+                "BUSY: a miss"
+            );
+        }
+        let _: () = redis::cmd("SCRIPT")
+            .arg("KILL")
+            .query_async(&mut probe)
+            .await
+            .expect("the spinning script can be killed");
+        spin.await.expect("the blocked connection returns");
+    });
+}
