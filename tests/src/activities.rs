@@ -242,7 +242,7 @@ impl Cached {
     }
 
     /// A short lease, renewed while the body sleeps `millis` (which is not part of the key).
-    #[cached_activity(ttl = "1h", lock_ttl = "300ms", lock_wait = "20s", exclude = [millis])]
+    #[cached_activity(ttl = "1h", lock_ttl = "600ms", lock_wait = "20s", exclude = [millis])]
     #[activity]
     pub async fn short_lease(
         _ctx: ActivityContext,
@@ -253,7 +253,7 @@ impl Cached {
     }
 
     /// The sync twin of [`Cached::short_lease`].
-    #[cached_activity(ttl = "1h", lock_ttl = "300ms", lock_wait = "20s", exclude = [millis])]
+    #[cached_activity(ttl = "1h", lock_ttl = "600ms", lock_wait = "20s", exclude = [millis])]
     #[activity]
     pub fn sync_short_lease(
         _ctx: ActivityContext,

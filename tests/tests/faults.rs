@@ -186,7 +186,7 @@ fn a_hung_redis_costs_at_most_the_deadline() {
         signal(&pid, "-CONT");
         // A lookup and a store may each wait out the deadline before the breaker opens.
         assert!(
-            slowest < 2 * DEADLINE + Duration::from_millis(300),
+            slowest < 2 * DEADLINE + Duration::from_secs(1),
             "a call against a hung Redis took {slowest:?}"
         );
 

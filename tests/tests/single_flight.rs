@@ -156,9 +156,9 @@ fn fifty_identical_calls_over_two_processes_run_the_body_once() {
 
 #[test]
 fn a_body_longer_than_two_leases_runs_once() {
-    // Lease 300 ms, body 1 s: only renewal keeps the lease.
+    // Lease 600 ms, body 1.5 s: only renewal keeps the lease.
     let token = token("long-body");
-    let (outputs, body_runs) = split_over_two_processes("short_lease", &token, 6, 1_000);
+    let (outputs, body_runs) = split_over_two_processes("short_lease", &token, 6, 1_500);
     assert_eq!(body_runs, 1);
     assert_all_equal(&outputs);
 }
@@ -166,7 +166,7 @@ fn a_body_longer_than_two_leases_runs_once() {
 #[test]
 fn sync_activities_run_once_across_processes_too() {
     let token = token("long-body-sync");
-    let (outputs, body_runs) = split_over_two_processes("sync_short_lease", &token, 6, 1_000);
+    let (outputs, body_runs) = split_over_two_processes("sync_short_lease", &token, 6, 1_500);
     assert_eq!(body_runs, 1);
     assert_all_equal(&outputs);
 }
@@ -192,7 +192,7 @@ fn a_killed_holder_is_taken_over_by_one_waiter() {
     assert_eq!(runs(&token), 1, "exactly one waiter took over");
     assert_all_equal(&outputs);
     assert_eq!(outputs[0].pid, std::process::id());
-    // The lease (300 ms) runs out, then a re-check (30 ms) takes it; lock_wait is 20 s.
+    // The lease (600 ms) runs out, then a re-check (60 ms) takes it; lock_wait is 20 s.
     assert!(
         waited < Duration::from_secs(3),
         "the take-over came {waited:?} after the holder died"
