@@ -237,5 +237,6 @@ exit "$status"
 
 pub mod activities;
 pub mod environment;
+pub mod probe;
 pub mod runtime;
 pub mod workflows;

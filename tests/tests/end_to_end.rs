@@ -1,13 +1,12 @@
 //! End to end on a real Temporal dev server: workers run cached activities for real workflows.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
 use temporal_cache_tests::activities::{Cached, Output, runs, token};
 use temporal_cache_tests::environment::run;
+use temporal_cache_tests::probe::Probe;
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
@@ -104,51 +103,8 @@ fn a_second_workflow_with_the_same_input_is_served_from_the_cache() {
     });
 }
 
-/// A `probe` process (see `tests/src/bin/probe.rs`); closing its standard input stops a worker.
-struct WorkerProcess {
-    child: Child,
-    stdin: Option<ChildStdin>,
-}
-
-impl WorkerProcess {
-    fn start(temporal: &TemporalServer, redis: &RedisServer, task_queue: &str) -> Self {
-        Self::probe(
-            &["worker", &temporal.address(), &redis.url(), task_queue],
-            "worker ready",
-        )
-    }
-
-    /// Runs the probe with `args` and waits for it to print a line starting with `ready`.
-    fn probe(args: &[&str], ready: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_probe"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the probe binary starts");
-        let stdin = child.stdin.take();
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut first_line)
-            .expect("the probe reports");
-        assert!(
-            first_line.starts_with(ready),
-            "the probe did not get ready: {first_line:?}"
-        );
-        Self { child, stdin }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn probe(args: &[&str], ready: &str) -> Probe {
+    Probe::start_ready(env!("CARGO_BIN_EXE_probe"), args, ready)
 }
 
 #[test]
@@ -156,7 +112,10 @@ fn a_worker_in_another_process_is_served_what_this_one_stored() {
     let redis = redis();
     let temporal = TemporalServer::shared();
     let task_queue = unique_task_queue("e2e-remote");
-    let worker = WorkerProcess::start(temporal, redis, &task_queue);
+    let worker = probe(
+        &["worker", &temporal.address(), &redis.url(), &task_queue],
+        "worker ready",
+    );
     block_on(async {
         let token = token("e2e-remote");
         let stored_here = run(Cached::echo, MultiArgs2(token.clone(), 1)).await;
@@ -184,7 +143,7 @@ fn a_cancelled_waiting_activity_returns_promptly() {
     let temporal = TemporalServer::shared();
     let token = token("e2e-cancel");
     // Another process holds the entry's lease while its body sleeps for a minute.
-    let _holder = WorkerProcess::probe(&["hold", &redis.url(), "slow", &token, "60000"], "started");
+    let _holder = probe(&["hold", &redis.url(), "slow", &token, "60000"], "started");
     block_on(async {
         let client = temporal.client().await;
         let task_queue = unique_task_queue("e2e-cancel");

@@ -3,14 +3,13 @@
 //! failure hand-over and the bounds on waiting.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use temporal_cache_runtime::{CacheBackend, Claim, RedisCacheBackend, set_cache_backend};
 use temporal_cache_tests::activities::{COUNTED_BACKEND_URL, Cached, Output, runs, token};
 use temporal_cache_tests::environment::{run, try_run};
+use temporal_cache_tests::probe::Probe;
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporalio_common::data_converters::MultiArgs2;
@@ -36,55 +35,8 @@ fn servers() -> &'static Servers {
     })
 }
 
-/// A `probe` process calling cached activities against the same Redis.
-struct Probe {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Probe {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_probe"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the probe binary starts");
-        let stdin = child.stdin.take();
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        Self {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    /// The next line the probe prints (blocking until it does).
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("the probe reports");
-        assert!(!line.is_empty(), "the probe exited early");
-        line.trim_end().to_owned()
-    }
-
-    fn go(&mut self) {
-        let stdin = self.stdin.as_mut().expect("stdin is open");
-        writeln!(stdin, "go").expect("the probe reads its go signal");
-        stdin.flush().expect("flush");
-    }
-
-    fn report(&mut self) -> serde_json::Value {
-        serde_json::from_str(&self.line()).expect("the probe prints JSON")
-    }
-}
-
-impl Drop for Probe {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn probe(args: &[&str]) -> Probe {
+    Probe::start(env!("CARGO_BIN_EXE_probe"), args)
 }
 
 async fn concurrent_calls(activity: &str, token: &str, count: usize, millis: u64) -> Vec<Output> {
@@ -118,7 +70,7 @@ fn split_over_two_processes(
 ) -> (Vec<Output>, u32) {
     let servers = servers();
     let theirs = total / 2;
-    let mut probe = Probe::start(&[
+    let mut probe = probe(&[
         "calls",
         &servers.global.url(),
         activity,
@@ -175,7 +127,7 @@ fn sync_activities_run_once_across_processes_too() {
 fn a_killed_holder_is_taken_over_by_one_waiter() {
     let servers = servers();
     let token = token("killed-holder");
-    let mut holder = Probe::start(&[
+    let mut holder = probe(&[
         "hold",
         &servers.global.url(),
         "short_lease",
@@ -183,8 +135,7 @@ fn a_killed_holder_is_taken_over_by_one_waiter() {
         "60000",
     ]);
     assert_eq!(holder.line(), "started");
-    holder.child.kill().expect("SIGKILL the holder mid-body");
-    holder.child.wait().expect("the holder is gone");
+    holder.kill();
 
     let started = Instant::now();
     let outputs = block_on(concurrent_calls("short_lease", &token, 5, 50));
@@ -264,7 +215,7 @@ fn a_failed_body_is_handed_over_to_exactly_one_waiter() {
 fn a_waiter_runs_the_body_itself_after_lock_wait() {
     let servers = servers();
     let token = token("impatient");
-    let mut holder = Probe::start(&["hold", &servers.global.url(), "impatient", &token, "60000"]);
+    let mut holder = probe(&["hold", &servers.global.url(), "impatient", &token, "60000"]);
     assert_eq!(holder.line(), "started");
     let started = Instant::now();
     let output = block_on(run(Cached::impatient, MultiArgs2(token.clone(), 10)));
