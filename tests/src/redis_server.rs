@@ -217,3 +217,37 @@ fn redis_server_binary() -> PathBuf {
     }
     crate::find_in_path("redis-server").unwrap_or_else(|| panic!("{NOT_FOUND_HINT}"))
 }
+
+/// The two Redis servers of a test process that shares them between its tests: `global`, made
+/// the process's global cache backend, and `second`, whose URL goes into `second_url` (the
+/// per-activity backend of some test activities reads it).
+#[derive(Debug)]
+pub struct SharedServers {
+    /// Behind the global backend.
+    pub global: RedisServer,
+    /// Behind a per-activity backend.
+    pub second: RedisServer,
+}
+
+impl SharedServers {
+    /// Starts both servers, sets the global backend and `second_url`, and installs tracing.
+    ///
+    /// # Panics
+    ///
+    /// If a server cannot start, or `second_url` was already set.
+    pub fn start(second_url: &std::sync::OnceLock<String>) -> Self {
+        crate::init_tracing();
+        let servers = Self {
+            global: RedisServer::start(),
+            second: RedisServer::start(),
+        };
+        temporal_cache_runtime::set_cache_backend(
+            temporal_cache_runtime::RedisCacheBackend::new(&servers.global.url())
+                .expect("a Redis URL"),
+        );
+        second_url
+            .set(servers.second.url())
+            .expect("the second server's URL is set once");
+        servers
+    }
+}

@@ -9,35 +9,19 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use temporal_cache_runtime::{RedisCacheBackend, invalidate_cache, set_cache_backend};
+use temporal_cache_runtime::invalidate_cache;
 use temporal_cache_tests::activities::{
     Alpha, Beta, Cached, OWN_BACKEND_URL, Stateful, VersionOne, VersionTwo, runs, token,
 };
 use temporal_cache_tests::environment::{run, try_run};
-use temporal_cache_tests::redis_server::RedisServer;
+use temporal_cache_tests::redis_server::{RedisServer, SharedServers};
 use temporal_cache_tests::runtime::block_on;
 use temporalio_common::data_converters::{MultiArgs2, MultiArgs3};
 use temporalio_sdk::testing::{ActivityEnvironment, TestActivityInfoOptions};
 
-struct Servers {
-    global: RedisServer,
-    own: RedisServer,
-}
-
-fn servers() -> &'static Servers {
-    static SERVERS: OnceLock<Servers> = OnceLock::new();
-    SERVERS.get_or_init(|| {
-        temporal_cache_tests::init_tracing();
-        let servers = Servers {
-            global: RedisServer::start(),
-            own: RedisServer::start(),
-        };
-        set_cache_backend(RedisCacheBackend::new(&servers.global.url()).expect("a Redis URL"));
-        OWN_BACKEND_URL
-            .set(servers.own.url())
-            .expect("the per-activity backend URL is set once");
-        servers
-    })
+fn servers() -> &'static SharedServers {
+    static SERVERS: OnceLock<SharedServers> = OnceLock::new();
+    SERVERS.get_or_init(|| SharedServers::start(&OWN_BACKEND_URL))
 }
 
 async fn keys(server: &RedisServer, pattern: &str) -> Vec<String> {
@@ -270,7 +254,7 @@ fn per_activity_backend_stores_and_invalidates_in_its_own_redis() {
             run(Cached::own_backend, MultiArgs2(token.clone(), 1)).await,
             first
         );
-        only_key(&servers.own, "own:v1:Cached::own_backend:*").await;
+        only_key(&servers.second, "own:v1:Cached::own_backend:*").await;
         assert!(keys(&servers.global, "*own_backend*").await.is_empty());
 
         assert!(
@@ -278,7 +262,7 @@ fn per_activity_backend_stores_and_invalidates_in_its_own_redis() {
                 .await
                 .unwrap()
         );
-        assert!(keys(&servers.own, "*own_backend*").await.is_empty());
+        assert!(keys(&servers.second, "*own_backend*").await.is_empty());
         let fresh = run(Cached::own_backend, MultiArgs2(token.clone(), 1)).await;
         assert_eq!(fresh.run, 2);
     });

@@ -6,33 +6,17 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use temporal_cache_runtime::{CacheBackend, Claim, RedisCacheBackend, set_cache_backend};
+use temporal_cache_runtime::{CacheBackend, Claim, RedisCacheBackend};
 use temporal_cache_tests::activities::{COUNTED_BACKEND_URL, Cached, Output, runs, token};
 use temporal_cache_tests::environment::{run, try_run};
 use temporal_cache_tests::probe::Probe;
-use temporal_cache_tests::redis_server::RedisServer;
+use temporal_cache_tests::redis_server::SharedServers;
 use temporal_cache_tests::runtime::block_on;
 use temporalio_common::data_converters::MultiArgs2;
 
-struct Servers {
-    global: RedisServer,
-    counted: RedisServer,
-}
-
-fn servers() -> &'static Servers {
-    static SERVERS: OnceLock<Servers> = OnceLock::new();
-    SERVERS.get_or_init(|| {
-        temporal_cache_tests::init_tracing();
-        let servers = Servers {
-            global: RedisServer::start(),
-            counted: RedisServer::start(),
-        };
-        set_cache_backend(RedisCacheBackend::new(&servers.global.url()).expect("a Redis URL"));
-        COUNTED_BACKEND_URL
-            .set(servers.counted.url())
-            .expect("set once");
-        servers
-    })
+fn servers() -> &'static SharedServers {
+    static SERVERS: OnceLock<SharedServers> = OnceLock::new();
+    SERVERS.get_or_init(|| SharedServers::start(&COUNTED_BACKEND_URL))
 }
 
 fn probe(args: &[&str]) -> Probe {
@@ -239,7 +223,7 @@ fn in_process_calls_coalesce_into_a_bounded_number_of_redis_commands() {
         let token = token("coalesce");
         // A first miss loads the lease scripts, so that the count below is the steady state.
         concurrent_calls("counted", &crate::token("coalesce-warm-up"), 1, 0).await;
-        let mut redis = servers.counted.connection().await;
+        let mut redis = servers.second.connection().await;
         let _: () = redis::cmd("CONFIG")
             .arg("RESETSTAT")
             .query_async(&mut redis)
