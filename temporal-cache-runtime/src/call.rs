@@ -321,15 +321,7 @@ async fn start<T: DeserializeOwned>(keyed: Keyed, ctx: &ActivityContext) -> Star
     };
 
     match healthy(backend.get(leader.key()).await) {
-        Ok(Some(bytes)) => {
-            if let Some(value) = decode(&bytes, &caller, leader.key()) {
-                event!(debug, caller, leader.key(), "cache hit");
-                land_value(leader, bytes);
-                return Start::Hit(value);
-            }
-            // Unreadable: overwrite it without a lease, like a lookup that failed.
-            return run(RunKey::Leading(leader), None);
-        }
+        Ok(Some(bytes)) => return serve(leader, bytes, &caller, "", run),
         Ok(None) => event!(debug, caller, leader.key(), "cache miss"),
         Err(error) => {
             fallback(&caller, leader.key(), &error, "lookup");
@@ -343,17 +335,13 @@ async fn start<T: DeserializeOwned>(keyed: Keyed, ctx: &ActivityContext) -> Star
     loop {
         match healthy(backend.claim(leader.key(), &owner, lock.lease).await) {
             Ok(Claim::Value(bytes)) => {
-                if let Some(value) = decode(&bytes, &caller, leader.key()) {
-                    event!(
-                        debug,
-                        caller,
-                        leader.key(),
-                        "cache hit (stored by a concurrent call)"
-                    );
-                    land_value(leader, bytes);
-                    return Start::Hit(value);
-                }
-                return run(RunKey::Leading(leader), None);
+                return serve(
+                    leader,
+                    bytes,
+                    &caller,
+                    " (stored by a concurrent call)",
+                    run,
+                );
             }
             Ok(Claim::Acquired) => {
                 let lease = HeldLease::renewed(
@@ -399,6 +387,25 @@ async fn start<T: DeserializeOwned>(keyed: Keyed, ctx: &ActivityContext) -> Star
                 return run(RunKey::Leading(leader), None);
             }
         }
+    }
+}
+
+/// Serves the stored bytes the flight's leader found (and hands them to its followers), or runs
+/// the body without a lease if they are unreadable, so that its result overwrites them.
+fn serve<T: DeserializeOwned>(
+    leader: Leader,
+    bytes: Vec<u8>,
+    caller: &Caller<'_>,
+    how: &str,
+    run: impl FnOnce(RunKey, Option<HeldLease>) -> Start<T>,
+) -> Start<T> {
+    match decode(&bytes, caller, leader.key()) {
+        Some(value) => {
+            event!(debug, caller, leader.key(), "cache hit{how}");
+            land_value(leader, bytes);
+            Start::Hit(value)
+        }
+        None => run(RunKey::Leading(leader), None),
     }
 }
 
