@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    temporal_cache_runtime::__fuzz::decode_envelope(bytes);
+    temporal_cache_runtime::__private::decode_envelope(bytes);
 });

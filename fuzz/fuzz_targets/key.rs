@@ -5,8 +5,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
-        let first = temporal_cache_runtime::__fuzz::key_of(&value);
-        let again = temporal_cache_runtime::__fuzz::key_of(&value.clone());
+        let first = temporal_cache_runtime::__private::key_of(&value);
+        let again = temporal_cache_runtime::__private::key_of(&value.clone());
         assert_eq!(first, again);
     }
 });

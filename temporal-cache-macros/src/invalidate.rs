@@ -1,4 +1,5 @@
-//! `invalidate_cache!(Type::method, inputs...)`.
+//! `invalidate_cache!(Type::method, inputs...)`: a call of the activity's companion function
+//! (see [`crate::expand::companion`]) with the inputs, handed to the runtime's `invalidate`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -6,7 +7,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprPath, Token};
 
-use crate::expand::companion_name;
+use crate::expand::companion;
 
 struct Invocation {
     activity: ExprPath,
@@ -41,10 +42,10 @@ pub(crate) fn expand(tokens: TokenStream) -> syn::Result<TokenStream> {
             "expected a path such as `UserActivities::fetch_user`",
         )
     })?;
-    last.ident = companion_name(&last.ident);
+    last.ident = companion::name(&last.ident);
     let inputs = inputs.iter();
     Ok(quote! {
-        ::temporal_cache_runtime::__private::Invalidation::run(
+        ::temporal_cache_runtime::__private::invalidate(
             #companion(#(#inputs),*)(::temporal_cache_runtime::__private::activity_name(&#activity))
         )
     })

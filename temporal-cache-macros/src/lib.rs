@@ -2,56 +2,54 @@
 //!
 //! Use them through `temporal-cache-runtime`, which re-exports them and holds everything the
 //! generated code calls; this crate is an implementation detail.
+//!
+//! # What `#[cached_activity]` emits
+//!
+//! The macro is thin: it reads and checks its arguments (`args/`), reads the signature
+//! (`signature.rs`), and emits the activity with its signature exactly as written and a body that
+//! hands the original body to one call into the runtime's hidden `__private` module, which does
+//! everything else (keys, lookups, locking, storing, failing open). The expansion of each shape
+//! of activity is kept in `tests/expand/*.expanded.rs`.
+//!
+//! Beside the activity it emits one more item, a hidden associated function
+//! `__temporal_cache_<method>`, the companion. It exists for typed invalidation:
+//! `invalidate_cache!(Activities::fetch, 123)` expands to a call of
+//! `Activities::__temporal_cache_fetch(123)`, which takes the activity's inputs with their
+//! declared types (so a wrong input, or a wrong number of them, is a type error at the call
+//! site) and describes the entry with the activity's own spec, backend and `exclude` list (so
+//! the entry removed is exactly the one the activity stores). Only the attribute knows those,
+//! and only an item beside the activity can carry them to another macro's call site; the
+//! alternatives are a registry keyed by strings, unchecked until run time, or per-function
+//! statics, which break inside impl blocks and generic code. See `expand/companion.rs`.
+//!
+//! # Errors
+//!
+//! Every mistake is reported on the token that caused it, and all of them in one build. On a
+//! mistake the function is emitted as written, with a stub of the companion (`fallback.rs`), so
+//! that one mistake is one diagnostic.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod args;
 mod errors;
 mod expand;
+#[cfg(test)]
+mod expandtest;
+mod fallback;
 mod invalidate;
 mod signature;
 mod source_hash;
-mod ttl;
 
 use proc_macro::TokenStream;
-use quote::quote;
 use syn::ImplItemFn;
 
 use crate::errors::Errors;
+use crate::signature::Analysis;
 
 /// Caches a Temporal activity's result. See `temporal_cache_runtime` for the arguments.
 #[proc_macro_attribute]
 pub fn cached_activity(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let item = proc_macro2::TokenStream::from(item);
-    let function: ImplItemFn = match syn::parse2(item.clone()) {
-        Ok(function) => function,
-        Err(error) => {
-            let error = syn::Error::new(
-                error.span(),
-                "#[cached_activity] goes on an activity function (a method inside #[activities])",
-            )
-            .to_compile_error();
-            return quote!(#item #error).into();
-        }
-    };
-
-    let mut errors = Errors::new();
-    let activity = signature::analyze(&function.sig, &mut errors);
-    // Without a usable signature, `exclude` names cannot be checked against the inputs.
-    let inputs: Option<Vec<&syn::Ident>> = activity
-        .as_ref()
-        .map(|activity| activity.inputs.iter().map(|input| &input.name).collect());
-    let args = args::parse(attr.into(), inputs.as_deref(), &mut errors);
-    match (errors.into_result(), activity) {
-        (Ok(()), Some(activity)) => expand::expand(&function, &args, &activity).into(),
-        // Emit the function as written beside the errors: one diagnostic per mistake, and no
-        // cascade of follow-on errors from a half-rewritten body.
-        (Err(error), _) => {
-            let error = error.to_compile_error();
-            quote!(#function #error).into()
-        }
-        (Ok(()), None) => quote!(#function).into(),
-    }
+    cached_activity_impl(attr.into(), item.into()).into()
 }
 
 /// Removes the cached result of one activity call: `invalidate_cache!(Type::method, inputs...)`.
@@ -61,5 +59,31 @@ pub fn invalidate_cache(input: TokenStream) -> TokenStream {
     match invalidate::expand(input.into()) {
         Ok(tokens) => tokens.into(),
         Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// `#[cached_activity]` on `proc_macro2` tokens, so that tests can run it.
+fn cached_activity_impl(
+    attr: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let function: ImplItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(error) => {
+            let error = syn::Error::new(
+                error.span(),
+                "#[cached_activity] goes on an activity function (a method inside #[activities])",
+            );
+            return fallback::not_a_function(item, &error);
+        }
+    };
+    let mut errors = Errors::new();
+    let analysis = signature::analyze(&function.sig, &mut errors);
+    let args = args::read(attr, analysis.input_names().as_deref(), &mut errors);
+    match (errors.into_result(), analysis) {
+        (Ok(()), Analysis::Activity(activity)) => expand::expand(&function, &args, &activity),
+        (result, analysis) => {
+            fallback::fallback(&function, analysis.input_types().as_deref(), result.err())
+        }
     }
 }

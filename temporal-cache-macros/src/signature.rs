@@ -16,53 +16,95 @@ pub(crate) struct Input {
     pub(crate) ty: Type,
 }
 
-pub(crate) fn analyze(sig: &Signature, errors: &mut Errors) -> Option<ActivitySignature> {
-    // `Some(None)`: the context parameter was found, but it is not bound to a name.
-    let mut context: Option<Option<PatIdent>> = None;
-    let mut inputs = Vec::new();
-    for arg in &sig.inputs {
-        let FnArg::Typed(arg) = arg else { continue };
-        if context.is_none() {
-            if is_activity_context(&arg.ty) {
-                context = Some(match &*arg.pat {
-                    Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                        Some(pat.clone())
-                    }
-                    other => {
-                        errors.push(syn::Error::new_spanned(
-                            other,
-                            "#[cached_activity] reads the activity type from the context: give \
-                             this parameter a name, such as `_ctx`",
-                        ));
-                        None
-                    }
-                });
+/// How far the signature could be read.
+pub(crate) enum Analysis {
+    /// An activity the macro can rewrite.
+    Activity(ActivitySignature),
+    /// The context parameter is there, but it or an input is not bound to a plain name (which
+    /// was reported). The inputs' types are known: all the companion's stub needs.
+    Unnamed { input_types: Vec<Type> },
+    /// No `ActivityContext` parameter (reported): which parameters are inputs is unknown.
+    NotAnActivity,
+}
+
+impl Analysis {
+    /// The inputs' names, to check `exclude` against.
+    pub(crate) fn input_names(&self) -> Option<Vec<&Ident>> {
+        match self {
+            Self::Activity(activity) => {
+                Some(activity.inputs.iter().map(|input| &input.name).collect())
             }
-            continue;
+            Self::Unnamed { .. } | Self::NotAnActivity => None,
         }
-        match &*arg.pat {
-            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => inputs.push(Input {
+    }
+
+    /// The inputs' types, for the companion function.
+    pub(crate) fn input_types(&self) -> Option<Vec<&Type>> {
+        match self {
+            Self::Activity(activity) => {
+                Some(activity.inputs.iter().map(|input| &input.ty).collect())
+            }
+            Self::Unnamed { input_types } => Some(input_types.iter().collect()),
+            Self::NotAnActivity => None,
+        }
+    }
+}
+
+pub(crate) fn analyze(sig: &Signature, errors: &mut Errors) -> Analysis {
+    let mut params = sig.inputs.iter().filter_map(|arg| match arg {
+        FnArg::Typed(arg) => Some(arg),
+        FnArg::Receiver(_) => None,
+    });
+    let Some(context) = params.by_ref().find(|arg| is_activity_context(&arg.ty)) else {
+        errors.push(syn::Error::new_spanned(
+            &sig.ident,
+            "#[cached_activity] goes on a Temporal activity: the function must take an \
+             `ActivityContext` parameter (first, or second after `self: Arc<Self>`)",
+        ));
+        return Analysis::NotAnActivity;
+    };
+    let context = plain_name(&context.pat).or_else(|| {
+        errors.push(syn::Error::new_spanned(
+            &context.pat,
+            "#[cached_activity] reads the activity type from the context: give this parameter a \
+             name, such as `_ctx`",
+        ));
+        None
+    });
+    let mut named = context.is_some();
+    let mut inputs = Vec::new();
+    let mut input_types = Vec::new();
+    for arg in params {
+        input_types.push((*arg.ty).clone());
+        match plain_name(&arg.pat) {
+            Some(pat) => inputs.push(Input {
                 name: pat.ident.clone(),
                 ty: (*arg.ty).clone(),
             }),
-            other => errors.push(syn::Error::new_spanned(
-                other,
-                "#[cached_activity] hashes each input by name: bind this input to a plain name \
-                 and destructure it in the body",
-            )),
+            None => {
+                named = false;
+                errors.push(syn::Error::new_spanned(
+                    &arg.pat,
+                    "#[cached_activity] hashes each input by name: bind this input to a plain \
+                     name and destructure it in the body",
+                ));
+            }
         }
     }
     match context {
-        Some(Some(context)) => Some(ActivitySignature { context, inputs }),
-        Some(None) => None,
-        None => {
-            errors.push(syn::Error::new_spanned(
-                &sig.ident,
-                "#[cached_activity] goes on a Temporal activity: the function must take an \
-                 `ActivityContext` parameter (first, or second after `self: Arc<Self>`)",
-            ));
-            None
-        }
+        Some(context) if named => Analysis::Activity(ActivitySignature {
+            context: context.clone(),
+            inputs,
+        }),
+        _ => Analysis::Unnamed { input_types },
+    }
+}
+
+/// The pattern as a plain binding (`name`, `mut name`), if it is one.
+fn plain_name(pat: &Pat) -> Option<&PatIdent> {
+    match pat {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Some(pat),
+        _ => None,
     }
 }
 

@@ -63,7 +63,7 @@ pub(crate) fn resolve(own: Option<SharedBackend>) -> Option<SharedBackend> {
     let backend = own.or_else(cache_backend);
     if backend.is_none() && !WARNED.swap(true, Ordering::Relaxed) {
         tracing::warn!(
-            target: "temporal_cache",
+            target: crate::log::TARGET,
             "no cache backend is configured: cached activities run uncached; call \
              temporal_cache_runtime::set_cache_backend at worker start-up"
         );

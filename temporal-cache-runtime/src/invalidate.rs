@@ -4,10 +4,9 @@ use std::fmt;
 
 use temporalio_common::ActivityDefinition;
 
-use crate::backend::{BackendError, SharedBackend};
-use crate::global;
-use crate::key::{KeyBuilder, KeySink};
-use crate::spec::CacheSpec;
+use crate::backend::BackendError;
+use crate::entry::{Described, Entry};
+use crate::log::TARGET;
 
 /// Why [`invalidate_cache!`](crate::invalidate_cache) could not remove an entry.
 #[derive(Debug)]
@@ -42,77 +41,24 @@ impl std::error::Error for InvalidateError {
     }
 }
 
-/// The entry of one activity call to remove, built by the code `#[cached_activity]` generates.
+/// Removes the entry a call would read. `Ok(true)` if there was one; `Ok(false)` without touching
+/// any backend when caching is off (by the cargo feature or the environment variable) or the
+/// activity is `no_cache`.
 #[doc(hidden)]
-pub struct Invalidation {
-    entry: Option<Described>,
-}
-
-struct Described {
-    activity_type: String,
-    own_backend: Option<SharedBackend>,
-    key: KeyBuilder,
-}
-
-impl KeySink for Invalidation {
-    fn key_builder(&mut self) -> Option<&mut KeyBuilder> {
-        self.entry.as_mut().map(|entry| &mut entry.key)
-    }
-}
-
-impl Invalidation {
-    /// Starts describing the entry of `activity_type` under the activity's settings.
-    pub fn new(
-        spec: &'static CacheSpec,
-        activity_type: &str,
-        own_backend: Option<SharedBackend>,
-    ) -> Self {
-        Self {
-            entry: Some(Described {
-                activity_type: activity_type.to_owned(),
-                own_backend,
-                key: KeyBuilder::new(spec, activity_type),
-            }),
-        }
-    }
-
-    /// The invalidation of a `no_cache` activity, which never has an entry.
-    pub fn nothing() -> Self {
-        Self { entry: None }
-    }
-
-    /// Removes the entry. `Ok(true)` if there was one.
-    pub async fn run(self) -> Result<bool, InvalidateError> {
-        match self.entry {
-            Some(entry) if !cfg!(feature = "disabled") => entry.remove().await,
-            _ => Ok(false),
-        }
-    }
-}
-
-impl Described {
-    async fn remove(self) -> Result<bool, InvalidateError> {
-        let backend = self
-            .own_backend
-            .or_else(global::cache_backend)
-            .ok_or(InvalidateError::NoBackend)?;
-        let key = self
-            .key
-            .finish(backend.key_prefix(), &self.activity_type)
-            .map_err(|error| InvalidateError::Input(error.to_string()))?;
-        let removed = backend
-            .delete(&key)
-            .await
-            .map_err(InvalidateError::Backend)?;
-        tracing::debug!(
-            target: "temporal_cache",
-            activity_type = %self.activity_type,
-            key,
-            removed,
-            "cache invalidate"
-        );
-        Ok(removed)
-    }
+pub async fn invalidate(entry: Entry) -> Result<bool, InvalidateError> {
+    let keyed = match entry.describe() {
+        Ok(Described::Keyed(keyed)) => keyed,
+        Ok(Described::Off) => return Ok(false),
+        Ok(Described::NoBackend) => return Err(InvalidateError::NoBackend),
+        Err(error) => return Err(InvalidateError::Input(error.to_string())),
+    };
+    let removed = keyed
+        .backend
+        .delete(&keyed.key)
+        .await
+        .map_err(InvalidateError::Backend)?;
+    tracing::debug!(target: TARGET, key = &*keyed.key, removed, "cache invalidate");
+    Ok(removed)
 }
 
 /// The registered activity type name of an activity marker (`MyActivities::fetch_user`).

@@ -1,8 +1,10 @@
-//! What an activity returns, seen from the cache: which part may be stored and served.
+//! What an activity returns, seen from the cache: which part may be stored and served, and how.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temporalio_sdk::activities::ActivityError;
+
+use crate::envelope::{self, DecodeError};
 
 /// A result value the cache can store and read back: `Serialize` and `Deserialize`.
 #[doc(hidden)]
@@ -15,18 +17,6 @@ pub trait CacheableValue: Serialize + DeserializeOwned {}
 
 #[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> CacheableValue for T {}
-
-/// An input the cache can hash into a key: `Serialize`.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be part of a cache key: an activity input must implement serde's `Serialize`",
-    label = "this input cannot be hashed into the cache key",
-    note = "derive `serde::Serialize` for it, or leave it out of the key with `exclude = [...]`"
-)]
-pub trait KeyInput: Serialize {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Serialize + ?Sized> KeyInput for T {}
 
 /// The return type of a cached activity body.
 #[doc(hidden)]
@@ -80,5 +70,61 @@ impl Outcome for () {
     /// Nothing to report a cancellation with: the body runs, and can notice it itself.
     fn cancelled() -> Option<Self> {
         None
+    }
+}
+
+/// A value's stored form, or why its `Serialize` implementation could not produce one.
+pub(crate) type Encoded = Result<Vec<u8>, serde_json::Error>;
+
+/// How the outcomes of one activity are stored and served, as plain functions.
+///
+/// The generated code builds it with [`outcome_codec`], spanned at the activity's result type:
+/// that call is the one place where the result's bounds are checked, so a result type that cannot
+/// be cached is one error, on that type. (`run` takes the codec instead of carrying the bounds
+/// itself because an `async fn`'s bounds are checked once more where its future is awaited.)
+#[doc(hidden)]
+pub struct OutcomeCodec<R> {
+    encode: fn(&R) -> Option<Encoded>,
+    decode: fn(&[u8]) -> Result<R, DecodeError>,
+    cancelled: fn() -> Option<R>,
+}
+
+impl<R> Clone for OutcomeCodec<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for OutcomeCodec<R> {}
+
+/// The codec of outcome type `R`.
+#[doc(hidden)]
+pub fn outcome_codec<R>() -> OutcomeCodec<R>
+where
+    R: Outcome,
+    R::Value: CacheableValue,
+{
+    OutcomeCodec {
+        encode: |outcome| outcome.cacheable().map(envelope::encode),
+        decode: |bytes| envelope::decode(bytes).map(R::from_cached),
+        cancelled: R::cancelled,
+    }
+}
+
+impl<R> OutcomeCodec<R> {
+    /// The stored form of `outcome`: `None` if it may not be stored (an error), else its
+    /// encoding, which can fail (a `Serialize` implementation that reports an error).
+    pub(crate) fn encode(self, outcome: &R) -> Option<Encoded> {
+        (self.encode)(outcome)
+    }
+
+    /// The outcome that serves stored bytes.
+    pub(crate) fn decode(self, bytes: &[u8]) -> Result<R, DecodeError> {
+        (self.decode)(bytes)
+    }
+
+    /// The outcome of a call cancelled while it waited, if `R` can express it.
+    pub(crate) fn cancelled(self) -> Option<R> {
+        (self.cancelled)()
     }
 }

@@ -9,8 +9,13 @@ use temporal_cache_tests::runtime::block_on;
 
 /// Runs `probe echo` (two identical calls of `Cached::echo`) and returns what it printed.
 fn probe_echo(redis: &RedisServer, disabled: Option<&str>) -> serde_json::Value {
+    run_probe("echo", redis, disabled)
+}
+
+/// Runs `probe <command> <redis url> switch 11` and returns the JSON line it printed.
+fn run_probe(subcommand: &str, redis: &RedisServer, disabled: Option<&str>) -> serde_json::Value {
     let mut command = Command::new(env!("CARGO_BIN_EXE_probe"));
-    command.args(["echo", &redis.url(), "switch", "11"]);
+    command.args([subcommand, &redis.url(), "switch", "11"]);
     command.env_remove("TEMPORAL_CACHE_DISABLED");
     if let Some(value) = disabled {
         command.env("TEMPORAL_CACHE_DISABLED", value);
@@ -56,4 +61,22 @@ fn without_the_switch_the_same_calls_are_cached() {
         other["caching_enabled"], true,
         "only 1 or true turn caching off"
     );
+}
+
+/// Invalidation honours the switch as calls do: a process with caching off touches no backend, so
+/// it removes nothing (and says so), while the same invalidation with caching on removes the entry.
+#[test]
+fn with_the_switch_invalidation_touches_no_backend() {
+    let redis = RedisServer::start();
+    probe_echo(&redis, None);
+    assert_eq!(stored_keys(&redis), 1);
+
+    let disabled = run_probe("invalidate", &redis, Some("1"));
+    assert_eq!(disabled["caching_enabled"], false, "{disabled}");
+    assert_eq!(disabled["removed"], false, "{disabled}");
+    assert_eq!(stored_keys(&redis), 1, "the entry is still there");
+
+    let enabled = run_probe("invalidate", &redis, None);
+    assert_eq!(enabled["removed"], true, "{enabled}");
+    assert_eq!(stored_keys(&redis), 0);
 }

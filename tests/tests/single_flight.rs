@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use temporal_cache_runtime::{CacheBackend, Claim, RedisCacheBackend};
+use temporal_cache_runtime::backend::{CacheBackend, Claim, RedisCacheBackend};
 use temporal_cache_tests::activities::{COUNTED_BACKEND_URL, Cached, Output, runs, token};
 use temporal_cache_tests::environment::{run, try_run};
 use temporal_cache_tests::probe::Probe;

@@ -1,5 +1,11 @@
-//! The storage interface behind the cache, and the handle types that carry a backend around.
+//! The storage behind the cache: the backends this crate ships, and what an implementor of
+//! [`CacheBackend`] needs (the lease protocol's [`Claim`] and [`Watch`], [`BoxFuture`],
+//! [`BackendError`] and the defaults a backend reports).
+//!
+//! The backends and the handle types are also exported at the crate root; everything else lives
+//! only here.
 
+pub(crate) mod health;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
@@ -11,9 +17,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use self::memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, MemoryCacheBackend};
+pub use self::memory::MemoryCacheBackend;
 #[cfg(feature = "redis")]
-pub use self::redis::{DEFAULT_OPERATION_TIMEOUT, RedisCacheBackend};
+pub use self::redis::RedisCacheBackend;
 
 /// A boxed, `Send` future, the return type of every [`CacheBackend`] method.
 ///
@@ -42,7 +48,7 @@ pub const DEFAULT_MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
 /// use std::collections::HashMap;
 /// use std::sync::Mutex;
 /// use std::time::Duration;
-/// use temporal_cache_runtime::{BackendError, BoxFuture, CacheBackend};
+/// use temporal_cache_runtime::backend::{BackendError, BoxFuture, CacheBackend};
 ///
 /// /// A store that never expires anything: enough for a test double.
 /// #[derive(Default)]

@@ -4,6 +4,8 @@
 //!   workflows and activities until its standard input closes.
 //! - `probe echo <redis url> <token> <value>`: calls `Cached::echo` twice with the same input and
 //!   prints one JSON line: whether caching is enabled, both outputs, and how often the body ran.
+//! - `probe invalidate <redis url> <token> <value>`: runs `invalidate_cache!(Cached::echo, ...)`
+//!   once and prints one JSON line: whether caching is enabled and whether an entry was removed.
 //! - `probe calls <redis url> <activity> <token> <count> <millis>`: prints `ready`, waits for a
 //!   line on standard input, makes `count` concurrent calls of a slow activity (`slow`,
 //!   `short_lease`, `sync_short_lease` or `impatient`) and prints one JSON line with the outputs and runs.
@@ -14,7 +16,9 @@
 
 use std::process::ExitCode;
 
-use temporal_cache_runtime::{RedisCacheBackend, caching_enabled, set_cache_backend};
+use temporal_cache_runtime::{
+    RedisCacheBackend, caching_enabled, invalidate_cache, set_cache_backend,
+};
 use temporal_cache_tests::activities::{Cached, Output, body_started, collections, runs};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::workflows::{CallWorkflow, WaitWorkflow};
@@ -37,6 +41,7 @@ async fn main() -> ExitCode {
     {
         ["worker", address, redis_url, task_queue] => worker(address, redis_url, task_queue).await,
         ["echo", redis_url, token, value] => echo(redis_url, token, value).await,
+        ["invalidate", redis_url, token, value] => invalidate(redis_url, token, value).await,
         ["calls", redis_url, activity, token, count, millis] => {
             calls(redis_url, activity, token, count, millis).await
         }
@@ -92,6 +97,17 @@ async fn echo(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError>
             "outputs": [first, second],
             "runs": runs(token),
         })
+    );
+    Ok(())
+}
+
+async fn invalidate(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError> {
+    set_cache_backend(RedisCacheBackend::new(redis_url)?);
+    let value: u64 = value.parse()?;
+    let removed = invalidate_cache!(Cached::echo, token.to_owned(), value).await?;
+    println!(
+        "{}",
+        serde_json::json!({ "caching_enabled": caching_enabled(), "removed": removed })
     );
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! A result type that cannot be stored is reported with the crate's own message, on the `T` of
-//! `Result<T, ActivityError>` (and once more on the attribute, where the body is wrapped).
+//! A result type that cannot be stored is reported once, with the crate's own message, on the `T`
+//! of `Result<T, ActivityError>`.
 //!
 //! The impl block has no `#[activities]`: the SDK needs serde results too and would add its own
 //! errors on the same `T`, which are not this crate's to test.

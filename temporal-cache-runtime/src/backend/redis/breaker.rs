@@ -10,11 +10,6 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{BackendError, BackendErrorKind};
 
-/// Consecutive failures that open the circuit, unless configured otherwise.
-pub(crate) const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
-/// How long an open circuit stays open before a probe, unless configured otherwise.
-pub(crate) const DEFAULT_COOL_DOWN: Duration = Duration::from_secs(1);
-
 /// The state word: below `OPEN` it is the count of consecutive failures of a closed circuit;
 /// `OPEN | t` is open until `t` milliseconds after `epoch`; `PROBING` lets one probe through.
 const OPEN: u64 = 1 << 62;
@@ -79,7 +74,7 @@ impl Breaker {
         match (permit.probe, failed) {
             (true, None) => {
                 self.state.store(0, Ordering::Release);
-                tracing::info!(target: "temporal_cache", "Redis is back: cache circuit closed");
+                tracing::info!(target: crate::log::TARGET, "Redis is back: cache circuit closed");
             }
             (true, Some(_)) => self.state.store(self.open_until(), Ordering::Release),
             (false, None) => {
@@ -107,7 +102,7 @@ impl Breaker {
                     .is_ok_and(|previous| previous + 1 >= self.threshold);
                 if opened {
                     tracing::info!(
-                        target: "temporal_cache",
+                        target: crate::log::TARGET,
                         failures = self.threshold,
                         cool_down = ?self.cool_down,
                         %error,

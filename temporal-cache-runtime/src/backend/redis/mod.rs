@@ -12,22 +12,19 @@ use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{Client, ErrorKind, RedisError, Script, Value};
 use tokio::sync::OnceCell;
 
-use self::breaker::{Breaker, DEFAULT_COOL_DOWN, DEFAULT_FAILURE_THRESHOLD};
+use self::breaker::Breaker;
 use self::notifications::Notifications;
 use super::{
     BackendError, BackendErrorKind, BoxFuture, CacheBackend, Claim, DEFAULT_KEY_PREFIX,
     DEFAULT_MAX_VALUE_BYTES, Watch,
 };
 
-/// How long one Redis operation may take before it counts as failed, unless configured otherwise.
-pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);
-
 /// A cache in Redis, shared by every worker that points at the same database.
 ///
 /// Building one does not connect: the connection is made on first use and re-made in the
 /// background after it breaks, so a worker starts (and runs its activities uncached) while Redis
 /// is away. Every operation is bounded by an operation timeout
-/// ([`DEFAULT_OPERATION_TIMEOUT`] unless set with [`with_operation_timeout`](Self::with_operation_timeout)).
+/// ([`DEFAULT_OPERATION_TIMEOUT`](Self::DEFAULT_OPERATION_TIMEOUT) unless set with [`with_operation_timeout`](Self::with_operation_timeout)).
 ///
 /// Identical concurrent calls run once across workers: a miss takes a lease on the entry (a
 /// `SET NX PX` owned by a random token, renewed while the body runs), and callers that find the
@@ -62,6 +59,15 @@ pub struct RedisCacheBackend {
 }
 
 impl RedisCacheBackend {
+    /// How long one Redis operation may take before it counts as failed, unless configured
+    /// otherwise.
+    pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);
+    /// How many consecutive failures open the circuit, unless configured otherwise.
+    pub const DEFAULT_BREAKER_FAILURES: u32 = 3;
+    /// How long an open circuit skips Redis before letting a probe through, unless configured
+    /// otherwise.
+    pub const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(1);
+
     /// A backend for the Redis at `url`, such as `redis://127.0.0.1:6379/0` or
     /// `redis://user:password@host:6379/3` (`rediss://` needs redis-rs's TLS features).
     ///
@@ -75,12 +81,15 @@ impl RedisCacheBackend {
     /// A backend using an existing redis-rs client (for settings a URL cannot express).
     pub fn from_client(client: Client) -> Self {
         Self {
-            notifications: Notifications::new(client.clone(), DEFAULT_OPERATION_TIMEOUT),
+            notifications: Notifications::new(client.clone(), Self::DEFAULT_OPERATION_TIMEOUT),
             client,
             connection: OnceCell::new(),
-            breaker: Breaker::new(DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOL_DOWN),
+            breaker: Breaker::new(
+                Self::DEFAULT_BREAKER_FAILURES,
+                Self::DEFAULT_BREAKER_COOL_DOWN,
+            ),
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
-            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            operation_timeout: Self::DEFAULT_OPERATION_TIMEOUT,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
         }
     }
@@ -100,7 +109,8 @@ impl RedisCacheBackend {
     }
 
     /// Opens the circuit after `failures` consecutive failures and keeps it open for
-    /// `cool_down` before probing (defaults: 3 and one second).
+    /// `cool_down` before probing (defaults: [`DEFAULT_BREAKER_FAILURES`](Self::DEFAULT_BREAKER_FAILURES)
+    /// and [`DEFAULT_BREAKER_COOL_DOWN`](Self::DEFAULT_BREAKER_COOL_DOWN)).
     pub fn with_circuit_breaker(mut self, failures: u32, cool_down: Duration) -> Self {
         self.breaker = Breaker::new(failures, cool_down);
         self

@@ -1,0 +1,317 @@
+//! Giving the parsed arguments their meaning, and checking them against each other and against
+//! the function: duplicates, policy names, durations, `exclude` names, and options that have no
+//! effect with `lock = false` or `policy = "no_cache"`.
+
+use syn::{Ident, LitStr};
+
+use super::key::Key;
+use super::parse::{Arg, Value};
+use super::ttl::{self, Ttl};
+use super::{Args, Lock, Policy};
+use crate::errors::Errors;
+
+/// The policies, by the name `policy = "..."` gives them.
+const POLICIES: [(&str, Policy); 3] = [
+    ("inputs", Policy::Inputs),
+    ("task_source", Policy::TaskSource),
+    ("no_cache", Policy::NoCache),
+];
+
+/// The default TTL when none is given: long enough to matter, short enough that a forgotten TTL
+/// cannot grow a Redis database forever.
+const DEFAULT_TTL: Ttl = Ttl::Millis(86_400_000);
+/// How long a lease lasts between renewals unless `lock_ttl` says otherwise.
+const DEFAULT_LOCK_TTL_MILLIS: u64 = 30_000;
+/// How long a caller waits for another's result unless `lock_wait` says otherwise.
+const DEFAULT_LOCK_WAIT_MILLIS: u64 = 300_000;
+
+/// Checks the arguments in the order they are written, then the ones that conflict.
+pub(crate) fn validate(
+    parsed: Vec<syn::Result<Arg>>,
+    inputs: Option<&[&Ident]>,
+    errors: &mut Errors,
+) -> Args {
+    let mut args = Args {
+        policy: Policy::Inputs,
+        ttl: DEFAULT_TTL,
+        exclude: Vec::new(),
+        version: String::new(),
+        backend: None,
+        lock: None,
+    };
+    let mut lock = Lock {
+        lease_millis: DEFAULT_LOCK_TTL_MILLIS,
+        wait_millis: DEFAULT_LOCK_WAIT_MILLIS,
+    };
+    let mut lock_enabled = true;
+    // The first occurrence of each key given.
+    let mut given: Vec<Arg> = Vec::new();
+    for arg in parsed {
+        let arg = match arg {
+            Ok(arg) => arg,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        if let Some(first) = given.iter().find(|first| first.key == arg.key) {
+            let mut error = syn::Error::new(arg.ident.span(), format!("duplicate `{}`", arg.ident));
+            error.combine(syn::Error::new(first.ident.span(), "first given here"));
+            errors.push(error);
+            continue;
+        }
+        match (arg.key, &arg.value) {
+            (Key::Policy, Value::Str(lit)) => match policy(lit) {
+                Ok(policy) => args.policy = policy,
+                Err(error) => errors.push(error),
+            },
+            (Key::Ttl, Value::Str(lit)) => match ttl::parse(&lit.value()) {
+                Ok(ttl) => args.ttl = ttl,
+                Err(error) => errors.push(invalid_duration(Key::Ttl, lit, &error)),
+            },
+            (Key::Version, Value::Str(lit)) => {
+                args.version = lit.value();
+                if args.version.is_empty() {
+                    errors.push(syn::Error::new(
+                        lit.span(),
+                        "`version` must not be empty; use a label such as `version = \"2\"`",
+                    ));
+                }
+            }
+            (Key::Exclude, Value::Names(names)) => {
+                for name in names {
+                    match exclusion(name, inputs, &args.exclude) {
+                        Ok(()) => args.exclude.push(name.clone()),
+                        Err(error) => errors.push(error),
+                    }
+                }
+            }
+            (Key::Backend, Value::Expr(expr)) => args.backend = Some((**expr).clone()),
+            (Key::Lock, Value::Bool(lit)) => lock_enabled = lit.value,
+            (key @ (Key::LockTtl | Key::LockWait), Value::Str(lit)) => {
+                match lock_duration(key, lit) {
+                    Ok(millis) if key == Key::LockTtl => lock.lease_millis = millis,
+                    Ok(millis) => lock.wait_millis = millis,
+                    Err(error) => errors.push(error),
+                }
+            }
+            (key, _) => unreachable!(
+                "the parser reads `{}` in the syntax of its table entry",
+                key.name()
+            ),
+        }
+        given.push(arg);
+    }
+
+    if lock_enabled {
+        args.lock = Some(lock);
+    } else {
+        for arg in &given {
+            if matches!(arg.key, Key::LockTtl | Key::LockWait) {
+                errors.push(syn::Error::new(
+                    arg.ident.span(),
+                    format!(
+                        "`{}` has no effect with `lock = false`; remove it",
+                        arg.ident
+                    ),
+                ));
+            }
+        }
+    }
+
+    if args.policy == Policy::NoCache {
+        for arg in given.iter().filter(|arg| arg.key != Key::Policy) {
+            let key = &arg.ident;
+            errors.push(syn::Error::new(
+                key.span(),
+                format!(
+                    "`{key}` has no effect with policy = \"no_cache\": the body always runs and \
+                     nothing is stored; remove `{key}`"
+                ),
+            ));
+        }
+    }
+    args
+}
+
+fn policy(lit: &LitStr) -> syn::Result<Policy> {
+    let name = lit.value();
+    if let Some((_, policy)) = POLICIES.iter().find(|(known, _)| *known == name) {
+        return Ok(*policy);
+    }
+    let known: Vec<String> = POLICIES
+        .iter()
+        .map(|(name, _)| format!("\"{name}\""))
+        .collect();
+    let (last, rest) = known.split_last().expect("there are policies");
+    Err(syn::Error::new(
+        lit.span(),
+        format!(
+            "unknown policy \"{name}\"; expected {} or {last}, as in `policy = \"inputs\"`",
+            rest.join(", ")
+        ),
+    ))
+}
+
+/// Checks one name of `exclude = [...]` against the inputs and the names already excluded.
+fn exclusion(name: &Ident, inputs: Option<&[&Ident]>, excluded: &[Ident]) -> syn::Result<()> {
+    // Without a usable signature, names cannot be checked against the inputs.
+    if let Some(inputs) = inputs
+        && !inputs.contains(&name)
+    {
+        let known = if inputs.is_empty() {
+            "the activity has no inputs".to_owned()
+        } else {
+            let names: Vec<String> = inputs.iter().map(|input| format!("`{input}`")).collect();
+            format!("its inputs are {}", names.join(", "))
+        };
+        return Err(syn::Error::new(
+            name.span(),
+            format!("`{name}` is not an input of this activity; {known}"),
+        ));
+    }
+    if excluded.contains(name) {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("`{name}` is excluded twice"),
+        ));
+    }
+    Ok(())
+}
+
+/// The milliseconds of `lock_ttl` or `lock_wait`: finite, and for a lease long enough to renew.
+fn lock_duration(key: Key, lit: &LitStr) -> syn::Result<u64> {
+    let name = key.name();
+    match ttl::parse(&lit.value()) {
+        Ok(Ttl::Millis(millis)) if key == Key::LockTtl && millis < 3 => Err(syn::Error::new(
+            lit.span(),
+            format!("`{name}` must be at least 3ms: the lease is renewed every third of it"),
+        )),
+        Ok(Ttl::Millis(millis)) => Ok(millis),
+        Ok(Ttl::Never) => Err(syn::Error::new(
+            lit.span(),
+            format!("`{name}` must be a finite duration, such as \"30s\""),
+        )),
+        Err(error) => Err(invalid_duration(key, lit, &error)),
+    }
+}
+
+fn invalid_duration(key: Key, lit: &LitStr, error: &ttl::TtlError) -> syn::Error {
+    syn::Error::new(
+        lit.span(),
+        format!("invalid {}: {}", key.name(), error.describe(key)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Span, TokenStream};
+    use quote::quote;
+
+    use super::*;
+    use crate::args::parse::parse;
+
+    fn check(tokens: TokenStream, inputs: &[&str]) -> (Args, Vec<String>) {
+        let inputs: Vec<Ident> = inputs
+            .iter()
+            .map(|name| Ident::new(name, Span::call_site()))
+            .collect();
+        let inputs: Vec<&Ident> = inputs.iter().collect();
+        let mut errors = Errors::new();
+        let args = validate(parse(tokens), Some(&inputs), &mut errors);
+        let messages = match errors.into_result() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
+        };
+        (args, messages)
+    }
+
+    #[test]
+    fn no_arguments_are_the_defaults() {
+        let (args, errors) = check(TokenStream::new(), &[]);
+        assert!(errors.is_empty());
+        assert_eq!(args.policy, Policy::Inputs);
+        assert_eq!(args.ttl, DEFAULT_TTL);
+        let lock = args.lock.unwrap();
+        assert_eq!(
+            (lock.lease_millis, lock.wait_millis),
+            (DEFAULT_LOCK_TTL_MILLIS, DEFAULT_LOCK_WAIT_MILLIS)
+        );
+    }
+
+    #[test]
+    fn every_key_sets_its_value() {
+        let (args, errors) = check(
+            quote! {
+                policy = "task_source", ttl = "never", exclude = [trace_id], version = "3",
+                backend = &*BACKEND, lock_ttl = "10s", lock_wait = "1m",
+            },
+            &["id", "trace_id"],
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.policy, Policy::TaskSource);
+        assert_eq!(args.ttl, Ttl::Never);
+        assert_eq!(args.exclude, ["trace_id"]);
+        assert_eq!(args.version, "3");
+        assert!(args.backend.is_some());
+        let lock = args.lock.unwrap();
+        assert_eq!((lock.lease_millis, lock.wait_millis), (10_000, 60_000));
+        assert!(check(quote!(lock = false), &[]).0.lock.is_none());
+    }
+
+    #[test]
+    fn errors_come_in_the_order_written_then_the_conflicts() {
+        let (_, errors) = check(
+            quote! {
+                lock = false, policy = "sometimes", colour = "blue", ttl = "1y",
+                exclude = [missing, id, id], lock_ttl = "2ms", ttl = "1h", version = "",
+            },
+            &["id"],
+        );
+        assert_eq!(
+            errors,
+            [
+                "unknown policy \"sometimes\"; expected \"inputs\", \"task_source\" or \
+                 \"no_cache\", as in `policy = \"inputs\"`",
+                "unknown argument `colour`; #[cached_activity] takes `policy`, `ttl`, `exclude`, \
+                 `version`, `backend`, `lock`, `lock_ttl` and `lock_wait`, as in \
+                 #[cached_activity(policy = \"inputs\", ttl = \"1h\")]",
+                "invalid ttl: unknown unit `y`; use ms, s, m, h or d",
+                "`missing` is not an input of this activity; its inputs are `id`",
+                "`id` is excluded twice",
+                "`lock_ttl` must be at least 3ms: the lease is renewed every third of it",
+                "duplicate `ttl`",
+                "first given here",
+                "`version` must not be empty; use a label such as `version = \"2\"`",
+                "`lock_ttl` has no effect with `lock = false`; remove it",
+            ]
+        );
+    }
+
+    #[test]
+    fn no_cache_rejects_every_other_key() {
+        let (_, errors) = check(quote!(policy = "no_cache", ttl = "1h", lock = true), &[]);
+        assert_eq!(
+            errors,
+            [
+                "`ttl` has no effect with policy = \"no_cache\": the body always runs and nothing \
+                 is stored; remove `ttl`",
+                "`lock` has no effect with policy = \"no_cache\": the body always runs and \
+                 nothing is stored; remove `lock`",
+            ]
+        );
+    }
+
+    #[test]
+    fn lock_durations_must_be_finite() {
+        let (_, errors) = check(quote!(lock_ttl = "never", lock_wait = "0s"), &[]);
+        assert_eq!(
+            errors,
+            [
+                "`lock_ttl` must be a finite duration, such as \"30s\"",
+                "invalid lock_wait: a zero lock_wait would never wait for another caller; use a \
+                 positive duration, or `lock = false`",
+            ]
+        );
+    }
+}

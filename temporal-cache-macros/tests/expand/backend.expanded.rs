@@ -1,0 +1,107 @@
+//! An instance activity with its own backend and lock durations: the backend expression is
+//! passed to `backend(...)`, spanned at the expression.
+use std::sync::{Arc, LazyLock};
+use temporal_cache_runtime::{MemoryCacheBackend, cached_activity};
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+static BACKEND: LazyLock<Arc<MemoryCacheBackend>> = LazyLock::new(|| Arc::new(
+    MemoryCacheBackend::new(),
+));
+pub struct Activities {
+    greeting: String,
+}
+impl Activities {
+    pub async fn greet(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        name: String,
+    ) -> Result<String, ActivityError> {
+        #[allow(clippy::used_underscore_binding)]
+        let __temporal_cache_context = ctx;
+        const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+            ttl: ::temporal_cache_runtime::__private::Some(
+                ::temporal_cache_runtime::__private::Duration::from_millis(86400000u64),
+            ),
+            version: "",
+            source_hash: ::temporal_cache_runtime::__private::None,
+            lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
+                lease: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    10000u64,
+                ),
+                wait: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    60000u64,
+                ),
+            }),
+        };
+        let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+            &__TEMPORAL_CACHE_SPEC,
+            ::temporal_cache_runtime::__private::activity_type(
+                &__temporal_cache_context,
+            ),
+            ::temporal_cache_runtime::__private::backend(&*BACKEND),
+        );
+        ::temporal_cache_runtime::__private::key_input::<
+            String,
+        >(&mut __temporal_cache_entry, 0u8, &name);
+        ::temporal_cache_runtime::__private::run(
+                __temporal_cache_entry,
+                __temporal_cache_context,
+                ::temporal_cache_runtime::__private::outcome_codec(),
+                move |mut ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
+                    #[allow(
+                        unreachable_code,
+                        clippy::diverging_sub_expression,
+                        clippy::empty_loop,
+                        clippy::let_unit_value,
+                        clippy::needless_return
+                    )]
+                    if false {
+                        let __temporal_cache_unreachable: Result<
+                            String,
+                            ActivityError,
+                        > = loop {};
+                        return __temporal_cache_unreachable;
+                    }
+                    {
+                        ctx.record_heartbeat(Vec::new());
+                        Ok(format!("{} {name}", self.greeting))
+                    }
+                },
+            )
+            .await
+    }
+    /// Describes the cached entry of one `greet` call, for `invalidate_cache!`.
+    #[doc(hidden)]
+    #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
+    pub fn __temporal_cache_greet(
+        name: String,
+    ) -> impl ::core::ops::FnOnce(&str) -> ::temporal_cache_runtime::__private::Entry {
+        move |__temporal_cache_activity_type: &str| {
+            const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+                ttl: ::temporal_cache_runtime::__private::Some(
+                    ::temporal_cache_runtime::__private::Duration::from_millis(
+                        86400000u64,
+                    ),
+                ),
+                version: "",
+                source_hash: ::temporal_cache_runtime::__private::None,
+                lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
+                    lease: ::temporal_cache_runtime::__private::Duration::from_millis(
+                        10000u64,
+                    ),
+                    wait: ::temporal_cache_runtime::__private::Duration::from_millis(
+                        60000u64,
+                    ),
+                }),
+            };
+            let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                &__TEMPORAL_CACHE_SPEC,
+                __temporal_cache_activity_type,
+                ::temporal_cache_runtime::__private::backend(&*BACKEND),
+            );
+            ::temporal_cache_runtime::__private::key_input::<
+                String,
+            >(&mut __temporal_cache_entry, 0u8, &name);
+            __temporal_cache_entry
+        }
+    }
+}

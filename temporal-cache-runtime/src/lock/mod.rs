@@ -1,0 +1,172 @@
+//! Single-flight: identical concurrent calls run the body once.
+//!
+//! [`acquire`] looks the entry up and returns its verdict: a hit to serve, a [`Slot`] to run the
+//! body in, or the activity's cancellation. Calls in one worker share one flight (see
+//! [`flight`]): its leader does the lookup and everyone else is handed what it found. The leader
+//! of a miss then takes the entry's lease in the backend (see [`CacheBackend::claim`]), so that
+//! identical calls on other workers wait for its result instead of running the body too; the
+//! lease is renewed while the body runs (see [`lease`]), and [`Slot::finish`] stores the result,
+//! releases the lease and lands the flight. With `lock = false` the call only looks up and
+//! stores.
+//!
+//! [`CacheBackend::claim`]: crate::backend::CacheBackend::claim
+
+mod claim;
+mod flight;
+mod lease;
+mod slot;
+mod wait;
+
+use std::sync::Arc;
+
+use temporalio_sdk::activities::ActivityContext;
+use tokio::time::Instant;
+
+use self::flight::{Landing, Leader, Role};
+use self::lease::HeldLease;
+pub(crate) use self::slot::Slot;
+use self::wait::Waited;
+use crate::backend::SharedBackend;
+use crate::backend::health;
+use crate::entry::Keyed;
+use crate::log::{Caller, event};
+use crate::outcome::OutcomeCodec;
+use crate::spec::CacheSpec;
+use crate::value;
+
+/// How a call proceeds after its lookup.
+pub(crate) enum Acquired<R> {
+    /// Serve this outcome, read from the cache.
+    Hit(R),
+    /// Run the body, then [`Slot::finish`] with its result.
+    Run(Slot),
+    /// The activity was cancelled while waiting for another caller's result.
+    Cancelled,
+}
+
+/// Looks the entry up and decides how the call proceeds.
+pub(crate) async fn acquire<R>(
+    keyed: Keyed,
+    codec: OutcomeCodec<R>,
+    caller: &Caller,
+    ctx: &ActivityContext,
+) -> Acquired<R> {
+    let Keyed { spec, backend, key } = keyed;
+    let Some(lock) = spec.lock else {
+        let pending = Pending::alone(spec, backend, key);
+        return pending
+            .look_up(codec, caller)
+            .await
+            .unwrap_or_else(|pending| pending.run(None));
+    };
+
+    let deadline = Instant::now() + lock.wait;
+    let leader = loop {
+        let follower = match flight::join(&key) {
+            Role::Leader(leader) => break leader,
+            Role::Follower(follower) => follower,
+        };
+        match wait::until(follower.landed(), ctx, deadline).await {
+            Waited::Done(Landing::Value(bytes)) => {
+                return Pending::alone(spec, backend, key).serve(
+                    &bytes,
+                    codec,
+                    caller,
+                    " (shared with a concurrent call)",
+                );
+            }
+            // The leader gave up (its body failed, or it was cancelled): lead anew, or follow
+            // whoever did.
+            Waited::Done(Landing::Abandoned) => {}
+            Waited::Cancelled => return Acquired::Cancelled,
+            Waited::Expired => {
+                event!(warn, caller, key, wait = ?lock.wait,
+                    "cache lock wait expired: running the activity body without waiting longer");
+                return Pending::alone(spec, backend, key).run(None);
+            }
+        }
+    };
+
+    let pending = Pending {
+        spec,
+        backend,
+        key,
+        leader: Some(leader),
+    };
+    match pending.look_up(codec, caller).await {
+        Ok(acquired) => acquired,
+        Err(pending) => claim::lease(pending, lock, deadline, codec, caller, ctx).await,
+    }
+}
+
+/// A call on its way to a verdict: its entry, and its flight if it leads one.
+struct Pending {
+    spec: &'static CacheSpec,
+    backend: SharedBackend,
+    key: Arc<str>,
+    leader: Option<Leader>,
+}
+
+impl Pending {
+    /// A call that leads no flight: nobody in this process waits on it.
+    fn alone(spec: &'static CacheSpec, backend: SharedBackend, key: Arc<str>) -> Self {
+        Self {
+            spec,
+            backend,
+            key,
+            leader: None,
+        }
+    }
+
+    /// One lookup: the verdict if it settles the call (a hit, an unreadable entry or a failed
+    /// backend), or the call back if the entry is missing.
+    async fn look_up<R>(
+        self,
+        codec: OutcomeCodec<R>,
+        caller: &Caller,
+    ) -> Result<Acquired<R>, Self> {
+        match health::healthy(&self.backend, self.backend.get(&self.key).await) {
+            Ok(Some(bytes)) => Ok(self.serve(&bytes, codec, caller, "")),
+            Ok(None) => {
+                event!(debug, caller, self.key, "cache miss");
+                Err(self)
+            }
+            Err(error) => {
+                health::fallback(&self.backend, caller, &self.key, &error, "lookup");
+                Ok(self.run(None))
+            }
+        }
+    }
+
+    /// Serves stored bytes (and hands them to this call's followers), or runs the body without a
+    /// lease if they are unreadable, so that its result overwrites them.
+    fn serve<R>(
+        self,
+        bytes: &[u8],
+        codec: OutcomeCodec<R>,
+        caller: &Caller,
+        how: &str,
+    ) -> Acquired<R> {
+        match value::decode(bytes, codec, caller, &self.key) {
+            Some(outcome) => {
+                event!(debug, caller, self.key, "cache hit{how}");
+                if let Some(leader) = self.leader {
+                    slot::land(leader, bytes);
+                }
+                Acquired::Hit(outcome)
+            }
+            None => self.run(None),
+        }
+    }
+
+    /// The verdict that runs the body, holding `lease` if it took one.
+    fn run<R>(self, lease: Option<HeldLease>) -> Acquired<R> {
+        let Self {
+            spec,
+            backend,
+            key,
+            leader,
+        } = self;
+        Acquired::Run(Slot::new(spec, backend, key, leader, lease))
+    }
+}

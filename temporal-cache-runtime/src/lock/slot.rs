@@ -1,0 +1,120 @@
+//! Where a call that runs its body puts the result: the entry, the lease it may hold, and the
+//! flight its followers wait on.
+
+use std::sync::Arc;
+
+use super::flight::{Landing, Leader};
+use super::lease::HeldLease;
+use crate::backend::health;
+use crate::backend::{BackendError, SharedBackend};
+use crate::log::{Caller, event};
+use crate::spec::CacheSpec;
+
+/// What a call that runs its body holds until it has a result.
+pub(crate) struct Slot {
+    spec: &'static CacheSpec,
+    backend: SharedBackend,
+    key: Arc<str>,
+    /// The flight this call leads, if other calls in this process may follow it.
+    leader: Option<Leader>,
+    /// The entry's lease, if this call took it.
+    lease: Option<HeldLease>,
+}
+
+impl Slot {
+    pub(super) fn new(
+        spec: &'static CacheSpec,
+        backend: SharedBackend,
+        key: Arc<str>,
+        leader: Option<Leader>,
+        lease: Option<HeldLease>,
+    ) -> Self {
+        Self {
+            spec,
+            backend,
+            key,
+            leader,
+            lease,
+        }
+    }
+
+    /// The entry's key.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The largest value the backend stores, in bytes.
+    pub(crate) fn max_value_bytes(&self) -> usize {
+        self.backend.max_value_bytes()
+    }
+
+    /// Stores the body's result (`None` if it may not be stored: an error, or a value that could
+    /// not be encoded), releases the lease and ends the flight.
+    pub(crate) async fn finish(self, bytes: Option<Vec<u8>>, caller: &Caller) {
+        let Self {
+            spec,
+            backend,
+            key,
+            leader,
+            lease,
+        } = self;
+        let owner = lease.map(HeldLease::into_owner);
+        match (&bytes, owner) {
+            (Some(bytes), Some(owner)) => {
+                let stored = backend.complete(&key, &owner, bytes, spec.ttl).await;
+                if !stored_event(&backend, stored, caller, &key) {
+                    // Waiters would otherwise wait out the lease for a value that never comes.
+                    release(&backend, &key, &owner, caller).await;
+                }
+            }
+            (Some(bytes), None) => {
+                let stored = backend.set(&key, bytes, spec.ttl).await;
+                stored_event(&backend, stored, caller, &key);
+            }
+            // The body failed: hand the lease over at once instead of letting it expire.
+            (None, Some(owner)) => release(&backend, &key, &owner, caller).await,
+            (None, None) => {}
+        }
+        // Without a value, dropping the leader abandons the flight: a follower leads anew.
+        if let (Some(leader), Some(bytes)) = (leader, bytes) {
+            land(leader, &bytes);
+        }
+    }
+}
+
+/// Logs how a store went; `true` if the value is stored.
+fn stored_event(
+    backend: &SharedBackend,
+    result: Result<(), BackendError>,
+    caller: &Caller,
+    key: &str,
+) -> bool {
+    match health::healthy(backend, result) {
+        Ok(()) => {
+            event!(debug, caller, key, "cache store");
+            true
+        }
+        Err(error) => {
+            health::store_failed(backend, caller, key, &error);
+            false
+        }
+    }
+}
+
+/// Releases `owner`'s lease so that a waiter takes over; if that fails too, the lease expires by
+/// itself.
+async fn release(backend: &SharedBackend, key: &str, owner: &str, caller: &Caller) {
+    if let Err(error) = backend.release(key, owner).await {
+        event!(warn, caller, key, %error, "cache lease release failed; it expires by itself");
+    }
+}
+
+/// Ends a flight with a value, copying the bytes only if someone follows it.
+pub(super) fn land(leader: Leader, bytes: &[u8]) {
+    let landing = if leader.has_followers() {
+        Landing::Value(Arc::from(bytes))
+    } else {
+        Landing::Abandoned
+    };
+    leader.land(landing);
+}
