@@ -9,8 +9,8 @@
 use temporalio_sdk::activities::ActivityContext;
 use temporalio_sdk::testing::{ActivityEnvironment, TestActivityInfoOptions};
 
-use crate::BenchResult;
 use crate::activities::{self, ContextProbe};
+use crate::error::BenchResult;
 
 /// A context for calls of the activity registered as `activity_type`.
 pub(crate) async fn context_for(activity_type: &str) -> BenchResult<ActivityContext> {

@@ -2,7 +2,7 @@
 
 use redis::aio::ConnectionManager;
 
-use crate::BenchResult;
+use crate::error::BenchResult;
 
 /// The environment variable `scripts/bench` sets to the command it runs, for the report.
 pub(crate) const COMMAND_ENV_VAR: &str = "TEMPORAL_CACHE_BENCH_COMMAND";

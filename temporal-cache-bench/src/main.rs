@@ -12,8 +12,8 @@
 
 mod activities;
 mod context;
+mod error;
 mod machine;
-mod redis_server;
 mod reference;
 mod report;
 mod scenarios;
@@ -28,21 +28,13 @@ use std::time::Instant;
 
 use redis::aio::ConnectionManager;
 use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
-use temporalio_sdk::activities::ActivityError;
+use temporal_cache_servers::RedisServer;
 
+use crate::error::BenchResult;
 use crate::machine::Machine;
-use crate::redis_server::RedisServer;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
 use crate::scenarios::{commands, faults, hits, misses};
-
-/// Any failure of the bench: it reports the message and exits with an error.
-pub(crate) type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-/// Turns an activity's own error (which the benchmarked bodies never return) into a bench error.
-pub(crate) fn activity_result<T>(result: Result<T, ActivityError>) -> BenchResult<T> {
-    result.map_err(|error| format!("the activity failed: {error:?}").into())
-}
 
 /// Where the report goes unless `--output` says otherwise: the workspace root.
 fn default_output() -> PathBuf {
@@ -104,7 +96,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
 
     let hits = hits::measure(&client).await?;
     let misses = misses::measure().await?;
-    let costs = commands::measure(server.addr(), &mut admin, backend).await?;
+    let costs = commands::measure(server.socket_addr(), &mut admin, backend).await?;
     let identical = flight::measure(Flight::Identical, &server.url()).await?;
     let long_body = flight::measure(Flight::LongBody, &server.url()).await?;
     let faults = faults::measure().await?;

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use crate::BenchResult;
+use crate::error::BenchResult;
 
 /// Latency percentiles and the rate of one sequential run.
 #[derive(Debug, Clone, Copy)]

@@ -1,23 +1,5 @@
-//! A throwaway `redis-server` child process on a free loopback port.
-
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
-
-use crate::supervisor::Supervised;
-
-/// How long a start may take, from spawning the process to "Ready to accept connections".
-const READY_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// How many ports are tried when the chosen one turns out to be taken.
-const PORT_ATTEMPTS: usize = 10;
-
-/// The line Redis logs once it accepts connections.
-const READY_LINE: &str = "Ready to accept connections";
-
-/// The hint given when no `redis-server` binary can be found.
-const NOT_FOUND_HINT: &str = "redis-server not found: run scripts/test (it installs Debian's \
-     redis-server) or `apt-get install redis-server`, or set REDIS_SERVER";
+//! The integration tests' `redis-server`: the launcher of `temporal-cache-servers`, with a
+//! panic for every failure (a test cannot go on without its server) and redis-rs clients.
 
 /// A `redis-server` process listening on `127.0.0.1`, without persistence.
 ///
@@ -25,17 +7,12 @@ const NOT_FOUND_HINT: &str = "redis-server not found: run scripts/test (it insta
 /// abnormally). It can be [killed](Self::kill) and [restarted](Self::restart) on the same port to
 /// simulate an outage. Each start waits until Redis logs that it accepts connections.
 ///
-/// The binary is `$REDIS_SERVER` if set, else `redis-server` from `PATH`.
+/// The binary is `$REDIS_SERVER` if set, else `redis-server` from `PATH`; without one, every
+/// test that starts a server fails with a hint on how to install it.
 #[derive(Debug)]
 pub struct RedisServer {
-    /// The `redis-server` binary.
-    binary: PathBuf,
-    /// The loopback port the server listens on.
-    port: u16,
-    /// Arguments appended to the harness's own.
-    extra_args: Vec<String>,
-    /// The running server, `None` after [`Self::kill`].
-    process: Option<Supervised>,
+    /// The launcher's server, whose errors this type turns into panics.
+    server: temporal_cache_servers::RedisServer,
 }
 
 impl RedisServer {
@@ -56,36 +33,19 @@ impl RedisServer {
     ///
     /// If `redis-server` cannot be found or does not become ready within 20 seconds.
     pub fn start_with(extra_args: &[&str]) -> Self {
-        let binary = redis_server_binary();
-        let extra_args: Vec<String> = extra_args.iter().map(|&a| a.to_owned()).collect();
-        for _ in 0..PORT_ATTEMPTS {
-            let port = crate::free_loopback_port();
-            match launch(&binary, port, &extra_args) {
-                Ok(process) => {
-                    return Self {
-                        binary,
-                        port,
-                        extra_args,
-                        process: Some(process),
-                    };
-                }
-                Err(Launch::PortTaken) => {
-                    tracing::debug!(port, "port taken before redis-server bound it, retrying");
-                }
-                Err(Launch::Failed(message)) => panic!("{message}"),
-            }
-        }
-        panic!("redis-server found each of {PORT_ATTEMPTS} free ports taken when binding it");
+        let server = temporal_cache_servers::RedisServer::start_with(extra_args)
+            .unwrap_or_else(|e| panic!("{e}"));
+        Self { server }
     }
 
     /// The loopback port the server listens on (the same across [restarts](Self::restart)).
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// The server's URL, `redis://127.0.0.1:PORT/` (without any password).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        self.server.url()
     }
 
     /// A client for [`Self::url`]. Opening it makes no connection yet.
@@ -113,9 +73,7 @@ impl RedisServer {
     /// Kills the server with `SIGKILL` and waits until it is gone. Does nothing if it is not
     /// running.
     pub fn kill(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            process.stop();
-        }
+        self.server.kill();
     }
 
     /// Starts the server again on the same port and waits until it accepts connections. A running
@@ -126,96 +84,10 @@ impl RedisServer {
     /// If the server does not become ready within 20 seconds, e.g. because another process took
     /// the port meanwhile.
     pub fn restart(&mut self) {
-        self.kill();
-        match launch(&self.binary, self.port, &self.extra_args) {
-            Ok(process) => self.process = Some(process),
-            Err(Launch::PortTaken) => panic!(
-                "cannot restart redis-server: port {} was taken by another process",
-                self.port
-            ),
-            Err(Launch::Failed(message)) => panic!("cannot restart redis-server: {message}"),
-        }
+        self.server
+            .restart()
+            .unwrap_or_else(|e| panic!("cannot restart redis-server: {e}"));
     }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Why a launch failed.
-enum Launch {
-    /// Another process had bound the port.
-    PortTaken,
-    /// Anything else, with a message for the panic.
-    Failed(String),
-}
-
-/// Starts `redis-server` on `port` and waits for its ready line.
-fn launch(binary: &Path, port: u16, extra_args: &[String]) -> Result<Supervised, Launch> {
-    let mut args: Vec<String> = [
-        "--port",
-        &port.to_string(),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]
-    .iter()
-    .map(|&a| a.to_owned())
-    .collect();
-    args.extend_from_slice(extra_args);
-
-    let (sender, lines) = mpsc::channel();
-    let process = Supervised::spawn("redis-server", binary, &args, Some(sender)).map_err(|e| {
-        Launch::Failed(format!(
-            "cannot spawn {} under /bin/sh: {e}",
-            binary.display()
-        ))
-    })?;
-    let deadline = Instant::now() + READY_TIMEOUT;
-    let mut port_taken = false;
-    loop {
-        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) if line.contains(READY_LINE) => return Ok(process),
-            Ok(line) => port_taken |= line.contains("Address already in use"),
-            Err(RecvTimeoutError::Timeout) => {
-                return Err(Launch::Failed(format!(
-                    "redis-server on port {port} not ready after {READY_TIMEOUT:?}; its output:\n{}",
-                    process.recent_output()
-                )));
-            }
-            // Both output pipes closed: the server is gone.
-            Err(RecvTimeoutError::Disconnected) if port_taken => return Err(Launch::PortTaken),
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(Launch::Failed(format!(
-                    "redis-server on port {port} exited before it was ready; its output:\n{}",
-                    process.recent_output()
-                )));
-            }
-        }
-    }
-}
-
-/// The `redis-server` binary: `$REDIS_SERVER`, else from `PATH`.
-///
-/// # Panics
-///
-/// With [`NOT_FOUND_HINT`] if there is none.
-fn redis_server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("REDIS_SERVER") {
-        let path = PathBuf::from(path);
-        assert!(
-            crate::is_executable(&path),
-            "REDIS_SERVER={} is not an executable file. {NOT_FOUND_HINT}",
-            path.display()
-        );
-        return path;
-    }
-    crate::find_in_path("redis-server").unwrap_or_else(|| panic!("{NOT_FOUND_HINT}"))
 }
 
 /// The two Redis servers of a test process that shares them between its tests: `global`, made

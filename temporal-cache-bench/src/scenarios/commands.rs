@@ -13,10 +13,10 @@ use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
 use super::{Op, misses, op};
 use crate::activities::{BenchActivities, PROFILE};
 use crate::context::context_for;
+use crate::error::{BenchResult, activity_result};
 use crate::traffic::commandstats::{self, CommandCounts};
 use crate::traffic::monitor::Monitor;
 use crate::traffic::proxy::RoundTripProxy;
-use crate::{BenchResult, activity_result};
 
 /// Calls counted per kind of call.
 pub(crate) const CALLS: usize = 500;

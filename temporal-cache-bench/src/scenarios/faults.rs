@@ -4,8 +4,8 @@
 //! The measurement has a `redis-server` of its own, which it kills (`SIGKILL`, as a crash would)
 //! and later restarts on the same port, and its own activities, each with a backend of its own
 //! (`backend = ...`) built with the default settings: operation timeout
-//! [`DEFAULT_OPERATION_TIMEOUT`], circuit breaker opening after 3 consecutive failures for a
-//! one-second cool-down. The async and the sync activity have separate backends, so that each
+//! [`RedisCacheBackend::DEFAULT_OPERATION_TIMEOUT`], circuit breaker opening after 3 consecutive
+//! failures for a one-second cool-down. The async and the sync activity have separate backends, so that each
 //! meets a closed circuit when Redis dies. The global backend (and its Redis) is left alone.
 //!
 //! 1. With Redis up, a few calls connect both backends and store entries.
@@ -21,25 +21,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use temporal_cache_runtime::{
-    BoxFuture, DEFAULT_OPERATION_TIMEOUT, RedisCacheBackend, cached_activity,
-};
+use temporal_cache_runtime::backend::BoxFuture;
+use temporal_cache_runtime::{RedisCacheBackend, cached_activity};
+use temporal_cache_servers::RedisServer;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::misses::fresh_id;
 use crate::activities::{PROFILE, Profile};
 use crate::context::context_for;
-use crate::redis_server::RedisServer;
+use crate::error::{BenchResult, activity_result};
 use crate::stats::{self, Latency};
-use crate::{BenchResult, activity_result};
-
-/// The breaker's defaults in `temporal-cache-runtime` (not exported; stated in its docs).
-pub(crate) const DEFAULT_BREAKER_FAILURES: u32 = 3;
-pub(crate) const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(1);
 
 /// The first calls after Redis dies that are timed one by one: as many as open the breaker.
-const FIRST_CALLS: usize = DEFAULT_BREAKER_FAILURES as usize;
+const FIRST_CALLS: usize = RedisCacheBackend::DEFAULT_BREAKER_FAILURES as usize;
 
 /// Untimed calls of each kind once the breaker is open, before the timed ones.
 const WARM_UP: usize = 20;
@@ -332,7 +327,7 @@ pub(crate) async fn measure() -> BenchResult<FaultReport> {
     Ok(FaultReport {
         async_kind,
         sync_kind,
-        operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+        operation_timeout: RedisCacheBackend::DEFAULT_OPERATION_TIMEOUT,
         iterations: ITERATIONS,
         restart_took,
     })

@@ -22,7 +22,7 @@ use tokio::process::Command;
 use super::connect_global_backend;
 use crate::activities::{self, FlightActivities, IDENTICAL_BODY, LONG_BODY, LONG_BODY_LOCK_TTL};
 use crate::context::context_for;
-use crate::{BenchResult, activity_result};
+use crate::error::{BenchResult, activity_result};
 
 /// The hidden subcommand that runs the second process of a flight.
 pub(crate) const WORKER_SUBCOMMAND: &str = "__flight-worker";

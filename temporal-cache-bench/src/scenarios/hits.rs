@@ -16,13 +16,13 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use serde::de::DeserializeOwned;
-use temporal_cache_runtime::DEFAULT_KEY_PREFIX;
+use temporal_cache_runtime::backend::DEFAULT_KEY_PREFIX;
 
 use super::{Op, ROUNDS, TASKS, op};
 use crate::activities::{self, BenchActivities, DOCUMENT, Document, PROFILE, Profile};
 use crate::context::context_for;
+use crate::error::{BenchResult, activity_result};
 use crate::stats::{self, Latency, median};
-use crate::{BenchResult, activity_result};
 
 /// One result size's run counts.
 #[derive(Debug, Clone, Copy)]

@@ -10,8 +10,8 @@ use temporalio_sdk::activities::ActivityContext;
 use super::{Op, ROUNDS, op};
 use crate::activities::{self, BenchActivities};
 use crate::context::context_for;
+use crate::error::{BenchResult, activity_result};
 use crate::stats::{self, Latency, median};
-use crate::{BenchResult, activity_result};
 
 /// Untimed misses before each timed run.
 const WARM_UP: usize = 100;

@@ -9,9 +9,10 @@ pub(crate) mod misses;
 use std::future::Future;
 use std::sync::Arc;
 
-use temporal_cache_runtime::{BoxFuture, cache_backend};
+use temporal_cache_runtime::backend::BoxFuture;
+use temporal_cache_runtime::cache_backend;
 
-use crate::BenchResult;
+use crate::error::BenchResult;
 
 /// One timed operation, a bare Redis command or one call of an activity, given a slot: which of
 /// the prepared inputs (or keys) to use. Operations without prepared inputs ignore it.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use redis::aio::ConnectionManager;
 
-use crate::BenchResult;
+use crate::error::BenchResult;
 
 /// Calls per command name (`get`, `set`, `evalsha`, `client|setinfo`, ...).
 pub(crate) type CommandCounts = BTreeMap<String, u64>;

@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use super::commandstats::CommandCounts;
-use crate::BenchResult;
+use crate::error::BenchResult;
 
 /// How long a marker may take to come back through the monitor.
 const MARKER_TIMEOUT: Duration = Duration::from_secs(10);

@@ -15,7 +15,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::BenchResult;
+use crate::error::BenchResult;
 
 /// What went through the proxy so far.
 #[derive(Debug, Default, Clone, Copy)]

@@ -1,0 +1,189 @@
+//! The report rendered from fixed, made-up figures must match `fixed_figures.md` byte for byte.
+//!
+//! `BENCHMARKS.md` is generated, never edited by hand, so a change to how the report is written
+//! shows here first, as a diff of this file, rather than in the next full bench run. The figures
+//! are chosen to reach every branch of the markdown: a warning, a target not met, a missing
+//! figure ("n/a", "none within the limit"), a body run twice, a call without any command.
+//!
+//! After a deliberate change to the markdown, rewrite the expected file with
+//! `TEMPORAL_CACHE_BENCH_BLESS=1 cargo test -p temporal-cache-bench` and review its diff.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::Report;
+use crate::machine::Machine;
+use crate::scenarios::commands::{CallCost, CallCosts};
+use crate::scenarios::faults::{FaultReport, KindReport};
+use crate::scenarios::flight::{Flight, FlightReport};
+use crate::scenarios::hits::{HitReport, Round, SizeReport};
+use crate::scenarios::misses::{MissReport, MissRounds};
+use crate::stats::Latency;
+
+/// The markdown [`fixed_report`] must render.
+const EXPECTED: &str = include_str!("fixed_figures.md");
+
+/// Setting this environment variable rewrites the expected file instead of comparing with it.
+const BLESS_ENV_VAR: &str = "TEMPORAL_CACHE_BENCH_BLESS";
+
+fn micros(micros: u64) -> Duration {
+    Duration::from_micros(micros)
+}
+
+fn latency(p50_micros: u64, p99_micros: u64, per_second: f64) -> Latency {
+    Latency {
+        p50: micros(p50_micros),
+        p99: micros(p99_micros),
+        per_second,
+    }
+}
+
+/// One round of hits, its figures scaled by `factor` so that rounds differ.
+fn round(base_micros: u64, factor: u64) -> Round {
+    let scaled = |value: u64| value * factor;
+    Round {
+        floor: latency(
+            scaled(base_micros),
+            scaled(2 * base_micros),
+            13_400.0 / factor as f64,
+        ),
+        hit: latency(
+            scaled(base_micros + 3),
+            scaled(2 * base_micros + 7),
+            12_700.0 / factor as f64,
+        ),
+        uncached: Latency {
+            p50: Duration::from_nanos(200 * factor),
+            p99: Duration::from_nanos(300 * factor),
+            per_second: 5_000_000.0 / factor as f64,
+        },
+        decode: latency(scaled(base_micros / 4), scaled(base_micros / 2), 40_000.0),
+        floor_concurrent: 276_700.0 / factor as f64,
+        hit_concurrent: 156_000.0 / factor as f64,
+        hit_concurrent_same_input: 328_800.0 / factor as f64,
+    }
+}
+
+fn size(entry_bytes: usize, iterations: usize, base_micros: u64) -> SizeReport {
+    SizeReport {
+        entry_bytes,
+        iterations,
+        concurrent_calls: 64 * iterations / 20,
+        rounds: vec![
+            round(base_micros, 1),
+            round(base_micros, 3),
+            round(base_micros, 2),
+        ],
+    }
+}
+
+fn counts(entries: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    entries
+        .iter()
+        .map(|&(name, calls)| (name.to_owned(), calls))
+        .collect()
+}
+
+fn cost(label: &'static str, round_trips: u64, top_level: &[(&str, u64)]) -> CallCost {
+    CallCost {
+        label,
+        calls: 500,
+        round_trips,
+        connections_opened: 1,
+        top_level: counts(top_level),
+        in_scripts: counts(&[]),
+        commandstats: counts(&[("get", 500), ("set", 250)]),
+    }
+}
+
+fn kind(first_calls_micros: &[u64], first_hit_after: Option<Duration>) -> KindReport {
+    KindReport {
+        first_calls: first_calls_micros.iter().copied().map(micros).collect(),
+        open_cached: latency(12, 1_500, 80_000.0),
+        open_uncached: latency(1, 3, 900_000.0),
+        open_not_run: 0,
+        first_hit_after,
+        recovery_attempts: 216,
+    }
+}
+
+/// A report whose every figure is a constant.
+fn fixed_report() -> Report {
+    Report {
+        machine: Machine {
+            cpus: 2,
+            cpu_model: "Fixed CPU model".to_owned(),
+            redis_version: "7.0.15".to_owned(),
+            command: "cargo test -p temporal-cache-bench".to_owned(),
+        },
+        hits: HitReport {
+            small: size(233, 20_000, 76),
+            large: size(101_388, 2_000, 105),
+            fallbacks: 1,
+        },
+        misses: MissReport {
+            default: MissRounds {
+                rounds: vec![latency(246, 380, 4_000.0), latency(209, 377, 4_500.0)],
+            },
+            unlocked: MissRounds {
+                rounds: vec![latency(153, 230, 6_000.0), latency(134, 215, 7_000.0)],
+            },
+            iterations: 1_000,
+            not_run: 2,
+        },
+        costs: CallCosts {
+            hit: cost("cache hit, 233 B", 500, &[("get", 500)]),
+            miss_default: cost(
+                "cache miss, default settings",
+                1_500,
+                &[("evalsha", 1_000), ("get", 500)],
+            ),
+            miss_unlocked: cost("cache miss, `lock = false`", 1_000, &[]),
+        },
+        identical: FlightReport {
+            flight: Flight::Identical,
+            body_runs: (1, 0),
+            last_return_after_body: Some(micros(1_280)),
+            all_returned_after: micros(204_000),
+        },
+        long_body: FlightReport {
+            flight: Flight::LongBody,
+            body_runs: (1, 1),
+            last_return_after_body: None,
+            all_returned_after: micros(1_900_000),
+        },
+        faults: FaultReport {
+            async_kind: kind(&[15_500, 16_400, 11], Some(micros(1_400_000))),
+            sync_kind: kind(&[15_900, 600_000, 140], None),
+            operation_timeout: micros(250_000),
+            iterations: 5_000,
+            restart_took: micros(10_000),
+        },
+        run_time: Duration::from_secs(20),
+    }
+}
+
+#[test]
+fn a_report_of_fixed_figures_renders_as_the_expected_markdown() {
+    let markdown = fixed_report().to_markdown();
+    if std::env::var_os(BLESS_ENV_VAR).is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/report/fixed_figures.md");
+        std::fs::write(path, &markdown).expect("the expected file is writable");
+        return;
+    }
+    if markdown != EXPECTED {
+        let first_difference = markdown
+            .lines()
+            .zip(EXPECTED.lines())
+            .position(|(actual, expected)| actual != expected)
+            .map_or_else(
+                || "one is a prefix of the other".to_owned(),
+                |index| format!("first at line {}", index + 1),
+            );
+        panic!(
+            "the report differs from src/report/fixed_figures.md ({first_difference}); if the \
+             change is deliberate, rerun with {BLESS_ENV_VAR}=1 and review the diff.\n\
+             --- rendered ---\n{markdown}"
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! The cache hit measurement as markdown: its rows in the summary and its section in the
+//! details, a table of rounds per result size and kind of run.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::format::{duration, latency, latency_pair, p50_p99, rate, rate_of, ratio, thousands};
+use super::summary::SummaryRow;
+use crate::reference;
+use crate::scenarios::TASKS;
+use crate::scenarios::hits::{HitReport, Round, SizeReport};
+use crate::targets::{self, Verdict};
+
+pub(super) fn summary_rows(hits: &HitReport) -> Vec<SummaryRow> {
+    let mut rows = small_rows(&hits.small);
+    rows.extend(large_rows(&hits.large));
+    rows
+}
+
+/// The 233 B result's rows: the floor, the hits, and the two targets.
+fn small_rows(small: &SizeReport) -> Vec<SummaryRow> {
+    vec![
+        SummaryRow::new(
+            "bare GET (the floor), 233 B, 1 task",
+            format!(
+                "{}; {}",
+                p50_p99(
+                    small.latency(|r| r.floor.p50),
+                    small.latency(|r| r.floor.p99)
+                ),
+                rate(small.rate(|r| r.floor.per_second))
+            ),
+        )
+        .with_python(reference::FLOOR),
+        SummaryRow::new(
+            format!("bare GET, 233 B, {TASKS} tasks"),
+            rate(small.rate(|r| r.floor_concurrent)),
+        ),
+        SummaryRow::new(
+            "cache hit, 233 B, 1 task",
+            format!(
+                "{}; {}",
+                p50_p99(small.latency(|r| r.hit.p50), small.latency(|r| r.hit.p99)),
+                rate_of("hits", small.rate(|r| r.hit.per_second))
+            ),
+        )
+        .with_python(reference::HIT_SMALL),
+        SummaryRow::new(
+            "hit p50 ÷ bare GET p50, 233 B",
+            format!(
+                "{} (a hit takes {} longer)",
+                ratio(small.p50_ratio()),
+                duration(hit_overhead_p50(small))
+            ),
+        )
+        .with_target(
+            format!("≤ {:.1}×", targets::HIT_P50_MAX_RATIO),
+            Verdict::of(small.p50_ratio() <= targets::HIT_P50_MAX_RATIO),
+        )
+        .with_python(reference::HIT_RATIO),
+        SummaryRow::new(
+            format!("cache hit, 233 B, {TASKS} tasks"),
+            rate_of("hits", small.rate(|r| r.hit_concurrent)),
+        ),
+        SummaryRow::new(
+            format!("hits/s ÷ bare GETs/s, 233 B, {TASKS} tasks"),
+            ratio(small.concurrent_ratio()),
+        )
+        .with_target(
+            format!("≥ {:.1}×", targets::CONCURRENT_HITS_MIN_RATIO),
+            Verdict::of(small.concurrent_ratio() >= targets::CONCURRENT_HITS_MIN_RATIO),
+        ),
+    ]
+}
+
+/// The 100 KB result's rows, where decoding weighs as much as the GET.
+fn large_rows(large: &SizeReport) -> Vec<SummaryRow> {
+    vec![
+        SummaryRow::new(
+            "cache hit, 100 KB, 1 task",
+            format!(
+                "{} (bare GET of the entry: p50 {}; JSON decode alone: p50 {})",
+                p50_p99(large.latency(|r| r.hit.p50), large.latency(|r| r.hit.p99)),
+                duration(large.latency(|r| r.floor.p50)),
+                duration(large.latency(|r| r.decode.p50)),
+            ),
+        )
+        .with_python(reference::HIT_LARGE),
+        SummaryRow::new(
+            format!("cache hit, 100 KB, {TASKS} tasks"),
+            format!(
+                "{}, {} the bare GET rate ({})",
+                rate_of("hits", large.rate(|r| r.hit_concurrent)),
+                ratio(large.concurrent_ratio()),
+                rate(large.rate(|r| r.floor_concurrent))
+            ),
+        ),
+    ]
+}
+
+/// What a hit costs beyond its GET: median hit p50 minus median floor p50.
+fn hit_overhead_p50(size: &SizeReport) -> Duration {
+    size.latency(|r| r.hit.p50)
+        .saturating_sub(size.latency(|r| r.floor.p50))
+}
+
+pub(super) fn section(out: &mut String, hits: &HitReport) {
+    let _ = writeln!(out, "### Cache hits, round by round\n");
+    for (label, size) in [("233 B", &hits.small), ("100 KB", &hits.large)] {
+        let _ = writeln!(
+            out,
+            "{label} result ({} bytes in Redis); {} timed calls per round and kind in one task, \
+             {} calls per run of {TASKS} tasks.\n",
+            thousands(size.entry_bytes),
+            thousands(size.iterations),
+            thousands(size.concurrent_calls),
+        );
+        rounds_table(out, size, &one_task_columns());
+        rounds_table(out, size, &concurrent_columns());
+    }
+    let _ = writeln!(
+        out,
+        "- *hit − GET*: what a hit costs beyond its GET: building the key, the in-process flight, \
+         the envelope and JSON decode. *JSON decode alone* is `serde_json` decoding the stored \
+         JSON into the result type, for scale.\n\
+         - *uncached call*: the same activity with `policy = \"no_cache\"`, i.e. the body alone \
+         (it clones a prepared result).\n\
+         - *{TASKS} tasks*: each task has an input (an entry) of its own, and the bare GETs read \
+         the same {TASKS} entries. *One input* is the same run with every task calling with the \
+         same input: identical concurrent calls then share one lookup in the process, which a \
+         bare GET cannot do, so it is shown apart and not used for the target.\n\
+         - Calls in the hit runs that ran the body instead of hitting (a backend error or \
+         timeout): {}.\n",
+        hits.fallbacks
+    );
+}
+
+/// One column of a rounds table: its header, its cell in a round, and its cell in the median
+/// row (a median of rounds, or a ratio or difference of medians).
+struct Column {
+    header: String,
+    round: fn(&Round) -> String,
+    median: fn(&SizeReport) -> String,
+}
+
+fn one_task_columns() -> Vec<Column> {
+    vec![
+        Column {
+            header: "bare GET p50 / p99".to_owned(),
+            round: |r| latency(&r.floor),
+            median: |s| latency_pair(s.latency(|r| r.floor.p50), s.latency(|r| r.floor.p99)),
+        },
+        Column {
+            header: "hit p50 / p99".to_owned(),
+            round: |r| latency(&r.hit),
+            median: |s| latency_pair(s.latency(|r| r.hit.p50), s.latency(|r| r.hit.p99)),
+        },
+        Column {
+            header: "hit ÷ GET (p50)".to_owned(),
+            round: |r| ratio(r.hit.p50.as_secs_f64() / r.floor.p50.as_secs_f64()),
+            median: |s| ratio(s.p50_ratio()),
+        },
+        Column {
+            header: "hit − GET (p50)".to_owned(),
+            round: |r| duration(r.hit.p50.saturating_sub(r.floor.p50)),
+            median: |s| duration(hit_overhead_p50(s)),
+        },
+        Column {
+            header: "JSON decode alone (p50)".to_owned(),
+            round: |r| duration(r.decode.p50),
+            median: |s| duration(s.latency(|r| r.decode.p50)),
+        },
+        Column {
+            header: "uncached call (p50)".to_owned(),
+            round: |r| duration(r.uncached.p50),
+            median: |s| duration(s.latency(|r| r.uncached.p50)),
+        },
+        Column {
+            header: "bare GETs/s".to_owned(),
+            round: |r| rate(r.floor.per_second),
+            median: |s| rate(s.rate(|r| r.floor.per_second)),
+        },
+        Column {
+            header: "hits/s".to_owned(),
+            round: |r| rate(r.hit.per_second),
+            median: |s| rate(s.rate(|r| r.hit.per_second)),
+        },
+    ]
+}
+
+fn concurrent_columns() -> Vec<Column> {
+    vec![
+        Column {
+            header: format!("bare GETs/s, {TASKS} tasks"),
+            round: |r| rate(r.floor_concurrent),
+            median: |s| rate(s.rate(|r| r.floor_concurrent)),
+        },
+        Column {
+            header: format!("hits/s, {TASKS} tasks"),
+            round: |r| rate(r.hit_concurrent),
+            median: |s| rate(s.rate(|r| r.hit_concurrent)),
+        },
+        Column {
+            header: "hits ÷ GETs".to_owned(),
+            round: |r| ratio(r.hit_concurrent / r.floor_concurrent),
+            median: |s| ratio(s.concurrent_ratio()),
+        },
+        Column {
+            header: format!("hits/s, {TASKS} tasks, one input"),
+            round: |r| rate(r.hit_concurrent_same_input),
+            median: |s| rate(s.rate(|r| r.hit_concurrent_same_input)),
+        },
+    ]
+}
+
+/// A table with a row per round and a median row.
+fn rounds_table(out: &mut String, size: &SizeReport, columns: &[Column]) {
+    let cells = |cells: Vec<String>| cells.join(" | ");
+    let _ = writeln!(
+        out,
+        "| round | {} |",
+        cells(columns.iter().map(|c| c.header.clone()).collect())
+    );
+    let _ = writeln!(out, "|---|{}", "---|".repeat(columns.len()));
+    for (index, round) in size.rounds.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | {} |",
+            index + 1,
+            cells(columns.iter().map(|c| (c.round)(round)).collect())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **median** | {} |\n",
+        cells(columns.iter().map(|c| (c.median)(size)).collect())
+    );
+}
