@@ -21,6 +21,39 @@ pub fn free_loopback_port() -> Result<u16, LaunchError> {
         .map_err(LaunchError::NoFreePort)
 }
 
+/// Picks a loopback port `P` that was free a moment ago together with `P + offset`, for a server
+/// that listens on both, like a Redis Cluster node on its port and its cluster bus port
+/// (`P + 10000`).
+///
+/// # Errors
+///
+/// [`LaunchError::NoFreePort`] if no loopback socket can be bound, or no such pair turned up in
+/// [`COMPANION_ATTEMPTS`] picks.
+pub fn free_loopback_port_with_companion(offset: u16) -> Result<u16, LaunchError> {
+    for _ in 0..COMPANION_ATTEMPTS {
+        let listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(LaunchError::NoFreePort)?;
+        let port = listener
+            .local_addr()
+            .map_err(LaunchError::NoFreePort)?
+            .port();
+        let companion_free = port
+            .checked_add(offset)
+            .is_some_and(|companion| TcpListener::bind((Ipv4Addr::LOCALHOST, companion)).is_ok());
+        if companion_free {
+            return Ok(port);
+        }
+    }
+    Err(LaunchError::NoFreePort(std::io::Error::new(
+        std::io::ErrorKind::AddrInUse,
+        format!("no free port P with P + {offset} free too in {COMPANION_ATTEMPTS} picks"),
+    )))
+}
+
+/// How many ports [`free_loopback_port_with_companion`] picks before it gives up. Most picks
+/// succeed: the kernel hands out ports from 32768 to 60999, and most companions are free.
+pub const COMPANION_ATTEMPTS: usize = 100;
+
 /// Calls `launch` with a fresh free port until it returns anything but
 /// [`LaunchError::PortTaken`], at most `attempts` times.
 ///
@@ -31,10 +64,25 @@ pub fn free_loopback_port() -> Result<u16, LaunchError> {
 pub fn on_a_free_port<T>(
     server: &'static str,
     attempts: usize,
+    launch: impl FnMut(u16) -> Result<T, LaunchError>,
+) -> Result<T, LaunchError> {
+    on_a_picked_port(server, attempts, free_loopback_port, launch)
+}
+
+/// Like [`on_a_free_port`], with the ports from `pick_port`, e.g.
+/// [`free_loopback_port_with_companion`].
+///
+/// # Errors
+///
+/// Those of `pick_port`, and those of [`on_a_free_port`].
+pub fn on_a_picked_port<T>(
+    server: &'static str,
+    attempts: usize,
+    mut pick_port: impl FnMut() -> Result<u16, LaunchError>,
     mut launch: impl FnMut(u16) -> Result<T, LaunchError>,
 ) -> Result<T, LaunchError> {
     for _ in 0..attempts {
-        let port = free_loopback_port()?;
+        let port = pick_port()?;
         match launch(port) {
             Err(LaunchError::PortTaken { .. }) => {
                 tracing::debug!(
@@ -58,6 +106,13 @@ mod tests {
         let port = free_loopback_port().unwrap();
         assert_ne!(port, 0);
         TcpListener::bind((Ipv4Addr::LOCALHOST, port)).unwrap();
+    }
+
+    #[test]
+    fn a_port_with_a_companion_has_both_free() {
+        let port = free_loopback_port_with_companion(10_000).unwrap();
+        TcpListener::bind((Ipv4Addr::LOCALHOST, port)).unwrap();
+        TcpListener::bind((Ipv4Addr::LOCALHOST, port + 10_000)).unwrap();
     }
 
     #[test]
