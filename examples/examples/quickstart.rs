@@ -4,8 +4,9 @@
 //! different workflow execution, is served from the cache and skips the body.
 //!
 //! It needs a Temporal server (`TEMPORAL_ADDRESS`, default `http://localhost:7233`) and uses the
-//! Redis at `REDIS_URL` when that is set, else an in-memory cache. `scripts/demo` starts both
-//! servers and runs it.
+//! Redis that `TEMPORAL_CACHE_REDIS_URL` names when it is set (TLS included: see
+//! `RedisCacheBackend::from_env`), else an in-memory cache. `scripts/demo` starts both servers and
+//! runs it.
 
 // The SDK macros generate undocumented marker constants for workflows and activities.
 #![allow(missing_docs)]
@@ -91,16 +92,16 @@ async fn main() -> Result<(), BoxError> {
         .with_ansi(std::io::stdout().is_terminal())
         .init();
 
-    match std::env::var("REDIS_URL") {
-        Ok(url) => {
-            let backend = RedisCacheBackend::new(&url)?;
-            println!("cache backend: Redis {backend:?}");
-            set_cache_backend(backend);
-        }
-        Err(_) => {
-            println!("cache backend: in-memory (set REDIS_URL to share results between workers)");
-            set_cache_backend(MemoryCacheBackend::new());
-        }
+    if std::env::var_os(RedisCacheBackend::URL_ENV_VAR).is_some() {
+        let backend = RedisCacheBackend::from_env()?;
+        println!("cache backend: Redis {backend:?}");
+        set_cache_backend(backend);
+    } else {
+        println!(
+            "cache backend: in-memory (set {} to share results between workers)",
+            RedisCacheBackend::URL_ENV_VAR
+        );
+        set_cache_backend(MemoryCacheBackend::new());
     }
 
     let address =

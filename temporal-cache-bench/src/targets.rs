@@ -26,8 +26,12 @@ pub(crate) const MISS_MAX_ROUND_TRIPS: f64 = 3.0;
 pub(crate) const FAULT_OPEN_MAX_P99_OVERHEAD: Duration = Duration::from_millis(1);
 
 /// Before the circuit opens, a call with Redis down may take at most this many operation timeouts
-/// (the lookup's and the store's).
-pub(crate) const FAULT_FIRST_CALL_MAX_TIMEOUTS: u32 = 2;
+/// (its lookup's: a call whose lookup could not reach Redis does not try to store).
+pub(crate) const FAULT_FIRST_CALL_MAX_TIMEOUTS: u32 = 1;
+
+/// After Redis comes back, the first hit must come within the breaker's cool-down plus this many
+/// operation timeouts (the probe's).
+pub(crate) const FAULT_RECOVERY_MAX_TIMEOUTS: u32 = 1;
 
 /// Whether a figure reached its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

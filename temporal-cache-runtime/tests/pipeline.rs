@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
+use temporal_cache_runtime::backend::BackendErrorKind;
 use temporal_cache_runtime::{InvalidateError, cached_activity, invalidate_cache};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -80,6 +81,7 @@ backends!(
     ERRORS,
     SYNC,
     LOOKUP,
+    REFUSED_CLAIM,
     CLAIM,
     STORE,
     UNLOCKED,
@@ -133,6 +135,12 @@ impl Pipeline {
     #[cached_activity(backend = &*CLAIM)]
     #[activity]
     pub async fn claim(_ctx: ActivityContext, token: String) -> Result<u32, ActivityError> {
+        Ok(record_run(&token))
+    }
+
+    #[cached_activity(backend = &*REFUSED_CLAIM)]
+    #[activity]
+    pub async fn refused_claim(_ctx: ActivityContext, token: String) -> Result<u32, ActivityError> {
         Ok(record_run(&token))
     }
 
@@ -272,22 +280,43 @@ async fn sync_activities_are_served_too() {
 }
 
 #[tokio::test]
-async fn a_failing_lookup_runs_the_body() {
+async fn a_failing_lookup_runs_the_body_and_pays_no_second_deadline() {
     LOOKUP.fail(&[Op::Get]);
     assert_eq!(ok(run(Pipeline::lookup, "lookup".to_owned()).await), 1);
     assert_eq!(ok(run(Pipeline::lookup, "lookup".to_owned()).await), 2);
+    assert_eq!(
+        (LOOKUP.count(Op::Claim), LOOKUP.count(Op::Set)),
+        (0, 0),
+        "after a failed lookup the call neither takes a lease nor stores"
+    );
     LOOKUP.heal();
-    assert_eq!(ok(run(Pipeline::lookup, "lookup".to_owned()).await), 2);
-    assert_eq!(runs("lookup"), 2);
+    assert_eq!(ok(run(Pipeline::lookup, "lookup".to_owned()).await), 3);
+    assert_eq!(ok(run(Pipeline::lookup, "lookup".to_owned()).await), 3);
+    assert_eq!(runs("lookup"), 3);
 }
 
 #[tokio::test]
-async fn a_failing_claim_runs_the_body_and_stores_without_a_lease() {
+async fn a_failing_claim_runs_the_body_without_storing() {
     CLAIM.fail(&[Op::Claim]);
     assert_eq!(ok(run(Pipeline::claim, "claim".to_owned()).await), 1);
-    assert_eq!(CLAIM.count(Op::Set), 1);
-    assert_eq!(ok(run(Pipeline::claim, "claim".to_owned()).await), 1);
-    assert_eq!(runs("claim"), 1);
+    assert_eq!(ok(run(Pipeline::claim, "claim".to_owned()).await), 2);
+    assert_eq!((CLAIM.count(Op::Set), CLAIM.count(Op::Complete)), (0, 0));
+}
+
+/// A backend that answers but refuses the lease (a missing ACL permission, say) still caches.
+#[tokio::test]
+async fn a_refused_claim_runs_the_body_and_stores_without_a_lease() {
+    REFUSED_CLAIM.fail_with(&[Op::Claim], BackendErrorKind::Rejected);
+    assert_eq!(
+        ok(run(Pipeline::refused_claim, "refused".to_owned()).await),
+        1
+    );
+    assert_eq!(REFUSED_CLAIM.count(Op::Set), 1);
+    assert_eq!(
+        ok(run(Pipeline::refused_claim, "refused".to_owned()).await),
+        1
+    );
+    assert_eq!(runs("refused"), 1);
 }
 
 #[tokio::test]

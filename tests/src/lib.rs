@@ -51,4 +51,5 @@ pub mod activities;
 pub mod environment;
 pub mod probe;
 pub mod runtime;
+pub mod warnings;
 pub mod workflows;

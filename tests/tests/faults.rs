@@ -184,9 +184,11 @@ fn a_hung_redis_costs_at_most_the_deadline() {
             assert_eq!(output.value, i % 3);
         }
         signal(&pid, "-CONT");
-        // A lookup and a store may each wait out the deadline before the breaker opens.
+        // The lookup may wait out the deadline before the breaker opens; a call whose lookup
+        // timed out does not store, so it pays the deadline once (the margin is for a loaded
+        // machine's timers, not for a second deadline).
         assert!(
-            slowest < 2 * DEADLINE + Duration::from_secs(1),
+            slowest < DEADLINE + Duration::from_secs(1),
             "a call against a hung Redis took {slowest:?}"
         );
 

@@ -10,9 +10,20 @@ use temporal_cache_runtime::RedisCacheBackend;
 use crate::scenarios::faults::{FaultReport, KindReport};
 use crate::targets::{self, Verdict};
 
-/// The bound on one call before the breaker opens: the lookup's and the store's timeouts.
+/// The bound on one call before the breaker opens: the lookup's timeout.
 fn first_call_bound(faults: &FaultReport) -> Duration {
     faults.operation_timeout * targets::FAULT_FIRST_CALL_MAX_TIMEOUTS
+}
+
+/// The bound on the first hit after Redis is back: one cool-down and the probe.
+fn recovery_bound(faults: &FaultReport) -> Duration {
+    RedisCacheBackend::DEFAULT_BREAKER_COOL_DOWN
+        + faults.operation_timeout * targets::FAULT_RECOVERY_MAX_TIMEOUTS
+}
+
+fn recovered_in_time(faults: &FaultReport, kind: &KindReport) -> bool {
+    kind.first_hit_after
+        .is_some_and(|after| after <= recovery_bound(faults))
 }
 
 fn open_met(kind: &KindReport) -> bool {
@@ -73,6 +84,13 @@ pub(super) fn summary_rows(faults: &FaultReport) -> Vec<SummaryRow> {
         SummaryRow::new(
             "Redis restarted on the same port: time to the first cache hit (async; sync)",
             format!("async {}; sync {}", first_hit(a), first_hit(s)),
+        )
+        .with_target(
+            format!(
+                "≤ cool-down + operation timeout = {}",
+                duration(recovery_bound(faults))
+            ),
+            Verdict::of(recovered_in_time(faults, a) && recovered_in_time(faults, s)),
         ),
     ]
 }
@@ -99,7 +117,8 @@ pub(super) fn section(out: &mut String, faults: &FaultReport) {
     let _ = writeln!(
         out,
         "**Before the circuit opens**: the first {calls} calls after Redis died, one after \
-             another; each may take up to {} × the operation timeout (lookup and store).\n",
+             another; each may take up to {} × the operation timeout (its lookup: a call whose \
+             lookup could not reach Redis does not try to store).\n",
         targets::FAULT_FIRST_CALL_MAX_TIMEOUTS
     );
     let headers: Vec<String> = (1..=calls).map(|n| format!("call {n}")).collect();

@@ -5,12 +5,15 @@
 //! During an outage every cached call fails over to its body; a warning per call would bury the
 //! one line that matters. The state is kept per backend: with one activity's backend down and
 //! another's up, calls alternating between them log one outage, not one per alternation.
+//!
+//! A refusal (the backend answers, but rejects one command: a missing ACL permission, a read-only
+//! replica, a full Redis) is no outage, since the next command may well succeed: each distinct
+//! refusal is a warning once per backend, then a debug event.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use super::{BackendError, BackendErrorKind, SharedBackend};
+use super::{BackendError, BackendErrorKind, CacheBackend, SharedBackend};
 use crate::log::{Caller, TARGET, event};
 
 /// Logs a backend failure that makes the call run uncached: a warning if it starts an outage of
@@ -58,30 +61,47 @@ pub(crate) fn healthy<T>(
     result
 }
 
-/// The backends in an outage, by address. The count beside the set keeps the common case (no
-/// outage anywhere) to one uncontended atomic read per call.
-static FAILING: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
-static FAILING_COUNT: AtomicUsize = AtomicUsize::new(0);
+/// A backend this state is about. It holds the backend weakly: the entry neither keeps the
+/// backend alive nor lets its address be taken by a new backend while the entry exists (a `Weak`
+/// keeps the allocation), so a backend made after another was dropped never inherits its state.
+struct Tracked(Weak<dyn CacheBackend>);
 
-/// A backend's identity: the address of the shared value, the same for every clone of its `Arc`
-/// (so a per-activity backend given as `&*STATIC` keeps its state across calls).
-fn identity(backend: &SharedBackend) -> usize {
-    Arc::as_ptr(backend).cast::<()>() as usize
+impl Tracked {
+    fn of(backend: &SharedBackend) -> Self {
+        Self(Arc::downgrade(backend))
+    }
+
+    /// The same backend: every clone of its `Arc` (so a per-activity backend given as
+    /// `&*STATIC` keeps its state across calls).
+    fn is(&self, backend: &SharedBackend) -> bool {
+        std::ptr::addr_eq(self.0.as_ptr(), Arc::as_ptr(backend))
+    }
+
+    fn is_dropped(&self) -> bool {
+        self.0.strong_count() == 0
+    }
 }
+
+/// The backends in an outage. The count beside the list keeps the common case (no outage
+/// anywhere) to one uncontended atomic read per call.
+static FAILING: Mutex<Vec<Tracked>> = Mutex::new(Vec::new());
+static FAILING_COUNT: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether this failure should be logged as a warning: the first of `backend`'s streak, and not
 /// one that only reports an open circuit (the breaker logs its own state changes).
 fn failure_is_news(backend: &SharedBackend, error: &BackendError) -> bool {
-    if error.kind() == BackendErrorKind::CircuitOpen {
-        return false;
+    match error.kind() {
+        BackendErrorKind::CircuitOpen => return false,
+        BackendErrorKind::Rejected => return refusal_is_news(backend, error),
+        _ => {}
     }
     let mut failing = FAILING.lock().unwrap_or_else(PoisonError::into_inner);
-    let news = failing
-        .get_or_insert_with(HashSet::new)
-        .insert(identity(backend));
+    failing.retain(|tracked| !tracked.is_dropped());
+    let news = !failing.iter().any(|tracked| tracked.is(backend));
     if news {
-        FAILING_COUNT.fetch_add(1, Ordering::Relaxed);
+        failing.push(Tracked::of(backend));
     }
+    FAILING_COUNT.store(failing.len(), Ordering::Relaxed);
     news
 }
 
@@ -91,12 +111,30 @@ fn succeeded(backend: &SharedBackend) {
         return;
     }
     let mut failing = FAILING.lock().unwrap_or_else(PoisonError::into_inner);
-    if failing
-        .as_mut()
-        .is_some_and(|failing| failing.remove(&identity(backend)))
-    {
-        FAILING_COUNT.fetch_sub(1, Ordering::Relaxed);
-        drop(failing);
+    let ended = failing.iter().any(|tracked| tracked.is(backend));
+    failing.retain(|tracked| !tracked.is(backend) && !tracked.is_dropped());
+    FAILING_COUNT.store(failing.len(), Ordering::Relaxed);
+    drop(failing);
+    if ended {
         tracing::info!(target: TARGET, prefix = backend.key_prefix(), "cache backend answers again");
     }
+}
+
+/// The refusals already warned about, by backend and message; bounded, so that messages that
+/// vary without end cannot grow it.
+static REFUSALS: Mutex<Vec<(Tracked, String)>> = Mutex::new(Vec::new());
+const MAX_REFUSALS: usize = 256;
+
+fn refusal_is_news(backend: &SharedBackend, error: &BackendError) -> bool {
+    let message = error.to_string();
+    let mut refusals = REFUSALS.lock().unwrap_or_else(PoisonError::into_inner);
+    refusals.retain(|(tracked, _)| !tracked.is_dropped());
+    let known = refusals
+        .iter()
+        .any(|(tracked, seen)| tracked.is(backend) && *seen == message);
+    if known || refusals.len() >= MAX_REFUSALS {
+        return false;
+    }
+    refusals.push((Tracked::of(backend), message));
+    true
 }

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 pub use self::memory::MemoryCacheBackend;
 #[cfg(feature = "redis")]
-pub use self::redis::RedisCacheBackend;
+pub use self::redis::{RedisCacheBackend, RedisTls};
 
 /// A boxed, `Send` future, the return type of every [`CacheBackend`] method.
 ///

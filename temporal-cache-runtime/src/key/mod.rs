@@ -4,8 +4,12 @@
 //! activity type, the activity's `version` salt, the source hash of `task_source` activities, and
 //! the canonical encoding of every input not excluded, each tagged with its position. The braces
 //! make the digest a Redis Cluster hash tag, so every key that belongs to one entry lands in the
-//! same slot. `v1` is the key layout's version: a release that changes the layout changes it, and
-//! old entries are then simply never read.
+//! same slot. Redis takes the first `{` of a key and the first `}` after it as the tag, so braces
+//! (and `%`, to keep the escape unambiguous) in the prefix and the activity type are written
+//! percent-escaped (`%7B`, `%7D`, `%25`): the digest is the hash tag whatever the names. (The
+//! digest holds the activity type as registered, so escaping never makes two keys alike.) `v1` is
+//! the key layout's version: a release that changes the layout changes it, and old entries are
+//! then simply never read.
 
 mod encoding;
 
@@ -48,9 +52,12 @@ impl KeyBuilder {
         let mut head = String::with_capacity(
             prefix.len() + KEY_LAYOUT.len() + activity_type.len() + DIGEST_HEX_LEN + 6,
         );
-        for part in [prefix, ":", KEY_LAYOUT, ":", activity_type, ":{"] {
+        push_escaped(&mut head, prefix);
+        for part in [":", KEY_LAYOUT, ":"] {
             head.push_str(part);
         }
+        push_escaped(&mut head, activity_type);
+        head.push_str(":{");
         let mut hasher = blake3::Hasher::new();
         hasher.update(b"temporal-cache key ");
         hasher.update(KEY_LAYOUT.as_bytes());
@@ -102,6 +109,26 @@ impl KeyBuilder {
 /// The length of a blake3 digest in hex.
 const DIGEST_HEX_LEN: usize = 64;
 
+/// `name` as it appears in keys: see [`push_escaped`].
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn escaped(name: &str) -> String {
+    let mut text = String::with_capacity(name.len());
+    push_escaped(&mut text, name);
+    text
+}
+
+/// Appends `name` with the characters that could start or end a Redis hash tag percent-escaped.
+fn push_escaped(key: &mut String, name: &str) {
+    for character in name.chars() {
+        match character {
+            '{' => key.push_str("%7B"),
+            '}' => key.push_str("%7D"),
+            '%' => key.push_str("%25"),
+            other => key.push(other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -144,6 +171,64 @@ mod tests {
         assert_eq!(tag.len(), 65);
         assert!(tag.ends_with('}'));
         assert!(tag[..64].bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    /// Redis Cluster's rule: the first `{`, then the first `}` after it; the text between is the
+    /// hash tag unless it is empty (then the whole key is hashed).
+    fn redis_hash_tag(key: &str) -> Option<&str> {
+        let open = key.find('{')?;
+        let close = key[open + 1..].find('}')? + open + 1;
+        (close > open + 1).then(|| &key[open + 1..close])
+    }
+
+    fn digest_of(key: &str) -> &str {
+        let start = key.rfind('{').expect("the digest opens with a brace") + 1;
+        &key[start..key.len() - 1]
+    }
+
+    #[test]
+    fn names_with_braces_cannot_steal_the_hash_tag() {
+        for (prefix, activity_type) in [
+            ("tc", "a{}b"),
+            ("tc", "a{b}c"),
+            ("{x}", "A::f"),
+            ("t}c", "{"),
+            ("tc", "%7B"),
+        ] {
+            let mut builder = KeyBuilder::new(prefix, &INPUTS, activity_type);
+            builder.input(0, &1u8);
+            let key = builder.finish().expect("encodable");
+            assert_eq!(redis_hash_tag(&key), Some(digest_of(&key)), "{key}");
+            assert_eq!(digest_of(&key).len(), 64, "{key}");
+        }
+        // The escape is unambiguous: a name that looks escaped is escaped once more.
+        assert_ne!(key(&INPUTS, "a{b", &[]), key(&INPUTS, "a%7Bb", &[]));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn the_digest_is_the_hash_tag_of_every_key(
+                prefix in "([a-z:{}%]|\\PC){0,12}",
+                activity_type in "([A-Za-z:{}%]|\\PC){0,24}",
+                input in any::<u64>(),
+            ) {
+                let mut builder = KeyBuilder::new(&prefix, &INPUTS, &activity_type);
+                builder.input(0, &input);
+                let key = builder.finish().expect("encodable");
+                let lease = format!("{key}:lease");
+                let channel = format!("{key}:events");
+                let digest = digest_of(&key);
+                prop_assert_eq!(digest.len(), 64);
+                for related in [&key, &lease, &channel] {
+                    prop_assert_eq!(redis_hash_tag(related), Some(digest));
+                }
+            }
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub(super) async fn lease<R>(
             Ok(Claim::Held) => {}
             Err(error) => {
                 health::fallback(backend, caller, key, &error, "taking the lease");
-                return pending.run(None);
+                return pending.run_after(&error);
             }
         }
         let watch = match &mut watch {

@@ -26,8 +26,8 @@ use self::flight::{Landing, Leader, Role};
 use self::lease::HeldLease;
 pub(crate) use self::slot::Slot;
 use self::wait::Waited;
-use crate::backend::SharedBackend;
 use crate::backend::health;
+use crate::backend::{BackendError, BackendErrorKind, SharedBackend};
 use crate::entry::Keyed;
 use crate::log::{Caller, event};
 use crate::outcome::OutcomeCodec;
@@ -133,7 +133,7 @@ impl Pending {
             }
             Err(error) => {
                 health::fallback(&self.backend, caller, &self.key, &error, "lookup");
-                Ok(self.run(None))
+                Ok(self.run_after(&error))
             }
         }
     }
@@ -161,12 +161,25 @@ impl Pending {
 
     /// The verdict that runs the body, holding `lease` if it took one.
     fn run<R>(self, lease: Option<HeldLease>) -> Acquired<R> {
+        self.into_slot(lease, true)
+    }
+
+    /// The verdict that runs the body after the backend failed with `error`. Its result is not
+    /// stored if the backend seems out of reach: the call already paid one deadline for the cache
+    /// and must not pay a second. (A backend that answers but refused one command, say a
+    /// read-only replica or a missing ACL permission, may still take the store.)
+    fn run_after<R>(self, error: &BackendError) -> Acquired<R> {
+        let store = error.kind() == BackendErrorKind::Rejected;
+        self.into_slot(None, store)
+    }
+
+    fn into_slot<R>(self, lease: Option<HeldLease>, store: bool) -> Acquired<R> {
         let Self {
             spec,
             backend,
             key,
             leader,
         } = self;
-        Acquired::Run(Slot::new(spec, backend, key, leader, lease))
+        Acquired::Run(Slot::new(spec, backend, key, leader, lease, store))
     }
 }

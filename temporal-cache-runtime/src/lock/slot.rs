@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::flight::{Landing, Leader};
 use super::lease::HeldLease;
 use crate::backend::health;
-use crate::backend::{BackendError, SharedBackend};
+use crate::backend::{BackendError, BackendErrorKind, SharedBackend};
 use crate::log::{Caller, event};
 use crate::spec::CacheSpec;
 
@@ -19,6 +19,8 @@ pub(crate) struct Slot {
     leader: Option<Leader>,
     /// The entry's lease, if this call took it.
     lease: Option<HeldLease>,
+    /// Whether the result is stored: not after the backend failed to answer this call.
+    store: bool,
 }
 
 impl Slot {
@@ -28,6 +30,7 @@ impl Slot {
         key: Arc<str>,
         leader: Option<Leader>,
         lease: Option<HeldLease>,
+        store: bool,
     ) -> Self {
         Self {
             spec,
@@ -35,6 +38,7 @@ impl Slot {
             key,
             leader,
             lease,
+            store,
         }
     }
 
@@ -49,7 +53,8 @@ impl Slot {
     }
 
     /// Stores the body's result (`None` if it may not be stored: an error, or a value that could
-    /// not be encoded), releases the lease and ends the flight.
+    /// not be encoded), releases the lease and ends the flight. The followers in this process get
+    /// the result even when it is not stored.
     pub(crate) async fn finish(self, bytes: Option<Vec<u8>>, caller: &Caller) {
         let Self {
             spec,
@@ -57,19 +62,23 @@ impl Slot {
             key,
             leader,
             lease,
+            store,
         } = self;
         let owner = lease.map(HeldLease::into_owner);
-        match (&bytes, owner) {
+        match (bytes.as_ref().filter(|_| store), owner) {
             (Some(bytes), Some(owner)) => {
                 let stored = backend.complete(&key, &owner, bytes, spec.ttl).await;
-                if !stored_event(&backend, stored, caller, &key) {
-                    // Waiters would otherwise wait out the lease for a value that never comes.
+                // Waiters would otherwise wait out the lease for a value that never comes; but a
+                // store that timed out has cost its deadline already, and a release would too.
+                if let Err(kind) = stored_event(&backend, stored, caller, &key)
+                    && kind != BackendErrorKind::Timeout
+                {
                     release(&backend, &key, &owner, caller).await;
                 }
             }
             (Some(bytes), None) => {
                 let stored = backend.set(&key, bytes, spec.ttl).await;
-                stored_event(&backend, stored, caller, &key);
+                let _ = stored_event(&backend, stored, caller, &key);
             }
             // The body failed: hand the lease over at once instead of letting it expire.
             (None, Some(owner)) => release(&backend, &key, &owner, caller).await,
@@ -82,21 +91,21 @@ impl Slot {
     }
 }
 
-/// Logs how a store went; `true` if the value is stored.
+/// Logs how a store went; the kind of its error if it failed.
 fn stored_event(
     backend: &SharedBackend,
     result: Result<(), BackendError>,
     caller: &Caller,
     key: &str,
-) -> bool {
+) -> Result<(), BackendErrorKind> {
     match health::healthy(backend, result) {
         Ok(()) => {
             event!(debug, caller, key, "cache store");
-            true
+            Ok(())
         }
         Err(error) => {
             health::store_failed(backend, caller, key, &error);
-            false
+            Err(error.kind())
         }
     }
 }

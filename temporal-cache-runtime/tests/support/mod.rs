@@ -1,7 +1,7 @@
 //! What the server-free pipeline tests share: a backend that fails on cue and counts its calls,
 //! a log recorder, and an activity environment per activity type.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub(crate) enum Op {
 pub(crate) struct Scripted {
     inner: MemoryCacheBackend,
     prefix: &'static str,
-    failing: Mutex<HashSet<Op>>,
+    failing: Mutex<HashMap<Op, BackendErrorKind>>,
     /// How many of the next claims answer `Held` whatever the lease's state.
     held_claims: Mutex<u32>,
     calls: Mutex<Vec<Op>>,
@@ -46,16 +46,21 @@ impl Scripted {
         Self {
             inner: MemoryCacheBackend::new(),
             prefix,
-            failing: Mutex::new(HashSet::new()),
+            failing: Mutex::new(HashMap::new()),
             held_claims: Mutex::new(0),
             calls: Mutex::new(Vec::new()),
             called: Notify::new(),
         }
     }
 
-    /// Makes every later call of `ops` fail.
+    /// Makes every later call of `ops` fail as an unreachable backend does.
     pub(crate) fn fail(&self, ops: &[Op]) {
-        lock(&self.failing).extend(ops.iter().copied());
+        self.fail_with(ops, BackendErrorKind::Unavailable);
+    }
+
+    /// Makes every later call of `ops` fail with an error of `kind`.
+    pub(crate) fn fail_with(&self, ops: &[Op], kind: BackendErrorKind) {
+        lock(&self.failing).extend(ops.iter().map(|op| (*op, kind)));
     }
 
     /// Makes every operation fail.
@@ -103,13 +108,12 @@ impl Scripted {
     fn enter(&self, op: Op) -> Result<(), BackendError> {
         lock(&self.calls).push(op);
         self.called.notify_waiters();
-        if lock(&self.failing).contains(&op) {
-            Err(BackendError::new(
-                BackendErrorKind::Unavailable,
+        match lock(&self.failing).get(&op) {
+            Some(kind) => Err(BackendError::new(
+                *kind,
                 format!("scripted failure of {op:?}"),
-            ))
-        } else {
-            Ok(())
+            )),
+            None => Ok(()),
         }
     }
 }

@@ -1,23 +1,28 @@
 //! The Redis backend, on redis-rs with a reconnecting `ConnectionManager`.
 
+mod acl;
 mod breaker;
+mod commands;
+mod env;
+mod errors;
 mod notifications;
 mod scripts;
+mod tls;
 
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use ::redis::{Client, ErrorKind, RedisError, Script, Value};
+use ::redis::{Client, IntoConnectionInfo, RedisError, Script, Value};
 use tokio::sync::OnceCell;
 
 use self::breaker::Breaker;
+use self::commands::lease_key;
+use self::errors::to_backend_error;
 use self::notifications::Notifications;
-use super::{
-    BackendError, BackendErrorKind, BoxFuture, CacheBackend, Claim, DEFAULT_KEY_PREFIX,
-    DEFAULT_MAX_VALUE_BYTES, Watch,
-};
+pub use self::tls::RedisTls;
+use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALUE_BYTES};
 
 /// A cache in Redis, shared by every worker that points at the same database.
 ///
@@ -68,14 +73,62 @@ impl RedisCacheBackend {
     /// otherwise.
     pub const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(1);
 
-    /// A backend for the Redis at `url`, such as `redis://127.0.0.1:6379/0` or
-    /// `redis://user:password@host:6379/3` (`rediss://` needs redis-rs's TLS features).
+    /// A backend for the Redis at `url`, such as `redis://127.0.0.1:6379/0`,
+    /// `redis://user:password@host:6379/3` (an ACL user) or `rediss://host:6380` (TLS, verified
+    /// against the system's roots; see [`with_tls`](Self::with_tls) for a private CA and mutual
+    /// TLS).
     ///
-    /// Only the URL is checked here; the connection is made on first use.
+    /// Only the URL is checked here; the connection is made on first use. A URL that asks to
+    /// skip certificate checks (`#insecure`) is refused: that takes
+    /// [`RedisTls::dangerously_accept_any_server_certificate`], a name nobody writes by mistake.
     pub fn new(url: &str) -> Result<Self, BackendError> {
-        let client = Client::open(url)
-            .map_err(|error| BackendError::new(BackendErrorKind::Configuration, error))?;
-        Ok(Self::from_client(client))
+        let info = url.into_connection_info().map_err(configuration)?;
+        if tls::skips_verification(&info) {
+            return Err(BackendError::new(
+                BackendErrorKind::Configuration,
+                "the URL asks to skip TLS certificate checks (#insecure); remove that and use \
+                 RedisTls::dangerously_accept_any_server_certificate() if you really mean it",
+            ));
+        }
+        if tls::is_tls(&info) {
+            tls::install_crypto_provider();
+        }
+        Ok(Self::from_client(
+            Client::open(info).map_err(configuration)?,
+        ))
+    }
+
+    /// Applies TLS settings: a private CA, a client certificate (mutual TLS). The URL must be
+    /// `rediss://`; PEM files are read here, and a file that cannot be read or parsed is an error
+    /// now rather than a failed connection later.
+    pub fn with_tls(self, tls: RedisTls) -> Result<Self, BackendError> {
+        let client = tls.client(self.client.get_connection_info().clone())?;
+        Ok(self.with_new_client(client))
+    }
+
+    /// Logs in as the ACL user `username` with `password` (instead of any credentials in the
+    /// URL). The README's "Production Redis" section has the minimal ACL rule the cache needs.
+    pub fn with_credentials(
+        self,
+        username: impl AsRef<str>,
+        password: impl AsRef<str>,
+    ) -> Result<Self, BackendError> {
+        let info = self.client.get_connection_info().clone();
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_username(username)
+            .set_password(password);
+        let client = Client::open(info.set_redis_settings(settings)).map_err(configuration)?;
+        Ok(self.with_new_client(client))
+    }
+
+    /// The same settings with another client (before any connection was made).
+    fn with_new_client(mut self, client: Client) -> Self {
+        self.notifications = Notifications::new(client.clone(), self.operation_timeout);
+        self.client = client;
+        self.connection = OnceCell::new();
+        self
     }
 
     /// A backend using an existing redis-rs client (for settings a URL cannot express).
@@ -154,12 +207,26 @@ impl RedisCacheBackend {
     }
 
     /// Runs one operation through the circuit breaker.
-    async fn guarded<T>(
-        &self,
-        operation: impl Future<Output = Result<T, BackendError>>,
-    ) -> Result<T, BackendError> {
+    ///
+    /// An operation that finds its connection broken runs once more: the failure has made the
+    /// connection manager reconnect, on the runtime this call runs on, and the retry waits for
+    /// that connection. So a restarted Redis costs no second cool-down (the probe that finds the
+    /// old connection dead reaches the new server), and a backend outlives the Tokio runtime it
+    /// was first used on (whose connection died with it). A refused connection fails fast, so
+    /// the retry costs little while Redis is down.
+    async fn guarded<T, Operation, Attempt>(&self, operation: Operation) -> Result<T, BackendError>
+    where
+        Operation: Fn() -> Attempt,
+        Attempt: Future<Output = Result<T, BackendError>>,
+    {
         let permit = self.breaker.permit()?;
-        let result = operation.await;
+        let mut result = operation().await;
+        if result
+            .as_ref()
+            .is_err_and(|error| error.kind() == BackendErrorKind::Unavailable)
+        {
+            result = operation().await;
+        }
         self.breaker.record(permit, result.as_ref().map(|_| ()));
         result
     }
@@ -182,181 +249,8 @@ impl RedisCacheBackend {
     }
 }
 
-fn lease_key(key: &str) -> String {
-    format!("{key}:lease")
-}
-
-fn channel(key: &str) -> String {
-    format!("{key}:events")
-}
-
-fn millis(duration: Duration) -> Vec<u8> {
-    // Never zero: `PX 0` is an error in Redis.
-    let millis = u64::try_from(duration.as_millis())
-        .unwrap_or(u64::MAX)
-        .max(1);
-    millis.to_string().into_bytes()
-}
-
-fn unexpected(reply: &Value) -> BackendError {
-    BackendError::new(
-        BackendErrorKind::Rejected,
-        format!("unexpected reply from a temporal-cache script: {reply:?}"),
-    )
-}
-
-fn to_backend_error(error: RedisError) -> BackendError {
-    let kind = if error.is_timeout() {
-        BackendErrorKind::Timeout
-    } else if error.is_io_error()
-        || error.is_connection_dropped()
-        || error.is_connection_refusal()
-        || error.kind() == ErrorKind::Io
-    {
-        BackendErrorKind::Unavailable
-    } else if matches!(
-        error.kind(),
-        ErrorKind::InvalidClientConfig | ErrorKind::AuthenticationFailed
-    ) || error.code() == Some("NOAUTH")
-        || error.code() == Some("WRONGPASS")
-    {
-        BackendErrorKind::Configuration
-    } else {
-        BackendErrorKind::Rejected
-    };
-    BackendError::new(kind, error)
-}
-
-impl CacheBackend for RedisCacheBackend {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
-        Box::pin(self.guarded(async move {
-            let mut connection = self.connection().await?;
-            self.bounded(
-                ::redis::cmd("GET")
-                    .arg(key)
-                    .query_async::<Option<Vec<u8>>>(&mut connection),
-            )
-            .await
-        }))
-    }
-
-    fn set<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a [u8],
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(self.guarded(async move {
-            let mut connection = self.connection().await?;
-            let mut command = ::redis::cmd("SET");
-            command.arg(key).arg(value);
-            if let Some(ttl) = ttl {
-                command.arg("PX").arg(millis(ttl));
-            }
-            self.bounded(command.query_async::<()>(&mut connection))
-                .await
-        }))
-    }
-
-    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(async move {
-            let mut connection = self.connection().await?;
-            let removed = self
-                .bounded(
-                    ::redis::cmd("DEL")
-                        .arg(key)
-                        .query_async::<u64>(&mut connection),
-                )
-                .await?;
-            Ok(removed > 0)
-        }))
-    }
-
-    fn key_prefix(&self) -> &str {
-        &self.prefix
-    }
-
-    fn claim<'a>(
-        &'a self,
-        key: &'a str,
-        owner: &'a str,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<Claim, BackendError>> {
-        Box::pin(self.guarded(async move {
-            let reply = self
-                .script(&scripts::CLAIM, key, &[owner.as_bytes(), &millis(lease)])
-                .await?;
-            match &reply {
-                Value::Array(items) => match items.as_slice() {
-                    [Value::Int(1), Value::BulkString(value)] => Ok(Claim::Value(value.clone())),
-                    [Value::Int(2)] => Ok(Claim::Acquired),
-                    [Value::Int(3)] => Ok(Claim::Held),
-                    _ => Err(unexpected(&reply)),
-                },
-                _ => Err(unexpected(&reply)),
-            }
-        }))
-    }
-
-    fn complete<'a>(
-        &'a self,
-        key: &'a str,
-        owner: &'a str,
-        value: &'a [u8],
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(self.guarded(async move {
-            let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
-            let channel = channel(key);
-            self.script(
-                &scripts::COMPLETE,
-                key,
-                &[owner.as_bytes(), value, &ttl, channel.as_bytes()],
-            )
-            .await?;
-            Ok(())
-        }))
-    }
-
-    fn release<'a>(
-        &'a self,
-        key: &'a str,
-        owner: &'a str,
-    ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(async move {
-            let channel = channel(key);
-            let reply = self
-                .script(
-                    &scripts::RELEASE,
-                    key,
-                    &[owner.as_bytes(), channel.as_bytes()],
-                )
-                .await?;
-            Ok(reply == Value::Int(1))
-        }))
-    }
-
-    fn extend<'a>(
-        &'a self,
-        key: &'a str,
-        owner: &'a str,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(async move {
-            let reply = self
-                .script(&scripts::EXTEND, key, &[owner.as_bytes(), &millis(lease)])
-                .await?;
-            Ok(reply == Value::Int(1))
-        }))
-    }
-
-    fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {
-        Box::pin(self.guarded(self.notifications.watch(channel(key))))
-    }
-
-    fn max_value_bytes(&self) -> usize {
-        self.max_value_bytes
-    }
+fn configuration(error: RedisError) -> BackendError {
+    BackendError::new(BackendErrorKind::Configuration, error)
 }
 
 impl fmt::Debug for RedisCacheBackend {

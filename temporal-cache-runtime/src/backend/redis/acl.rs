@@ -1,0 +1,89 @@
+//! The least privilege the cache needs on Redis: the exact ACL rule for a user that can do
+//! everything the backend does and nothing else.
+
+use super::RedisCacheBackend;
+use crate::key;
+
+/// Every command the backend sends, directly or from its scripts, in ACL syntax.
+///
+/// `GET`, `SET` (with `PX`) and `DEL` for values and invalidation; `EVALSHA` for the lease
+/// scripts, with `SCRIPT LOAD` for a server that has not seen them yet; inside the scripts
+/// `PEXPIRE` (lease renewal) and `PUBLISH` (waking waiters); `SUBSCRIBE` and `UNSUBSCRIBE` for the
+/// waiters' notifications.
+const COMMANDS: [&str; 10] = [
+    "+get",
+    "+set",
+    "+del",
+    "+pexpire",
+    "+evalsha",
+    "+script|load",
+    "+publish",
+    "+subscribe",
+    "+unsubscribe",
+    // A database other than 0 needs it; harmless otherwise.
+    "+select",
+];
+
+impl RedisCacheBackend {
+    /// The ACL rule that gives a Redis user exactly what this backend needs: its commands, keys
+    /// under its prefix and channels under its prefix. For the default prefix:
+    ///
+    /// ```text
+    /// resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +set +del +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select
+    /// ```
+    ///
+    /// Give it to `ACL SETUSER <name> on ><password> <rule>` (or a `user` line of an ACL file),
+    /// then connect as that user (`redis://<name>:<password>@host` or
+    /// [`with_credentials`](Self::with_credentials)). A user without one of these permissions
+    /// still never fails an activity: the call runs uncached, and one warning names the command.
+    pub fn acl_rule(&self) -> String {
+        let pattern = glob_escaped(&key::escaped(&self.prefix));
+        let mut rule = format!("resetkeys ~{pattern}:* resetchannels &{pattern}:* -@all");
+        for command in COMMANDS {
+            rule.push(' ');
+            rule.push_str(command);
+        }
+        rule
+    }
+}
+
+/// `text` with the characters ACL glob patterns give a meaning to backslash-escaped.
+fn glob_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        if matches!(character, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(character);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rule_for_the_default_prefix_is_the_documented_one() {
+        let backend = RedisCacheBackend::new("redis://127.0.0.1:6379").unwrap();
+        assert_eq!(
+            backend.acl_rule(),
+            "resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +set +del \
+             +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select"
+        );
+    }
+
+    #[test]
+    fn patterns_match_the_prefix_literally() {
+        let backend = RedisCacheBackend::new("redis://127.0.0.1:6379")
+            .unwrap()
+            .with_prefix("a*b{c}");
+        assert!(
+            backend
+                .acl_rule()
+                .starts_with("resetkeys ~a\\*b%7Bc%7D:* resetchannels &a\\*b%7Bc%7D:* "),
+            "{}",
+            backend.acl_rule()
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! What each cache operation sends to Redis: one command or one script per call, on the entry's
+//! value key, lease key (`<key>:lease`) and channel (`<key>:events`), which share its hash tag.
+
+use std::time::Duration;
+
+use ::redis::Value;
+
+use super::errors::unexpected;
+use super::{RedisCacheBackend, scripts};
+use crate::backend::{BackendError, BoxFuture, CacheBackend, Claim, Watch};
+
+pub(super) fn lease_key(key: &str) -> String {
+    format!("{key}:lease")
+}
+
+fn channel(key: &str) -> String {
+    format!("{key}:events")
+}
+
+fn millis(duration: Duration) -> Vec<u8> {
+    // Never zero: `PX 0` is an error in Redis.
+    let millis = u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    millis.to_string().into_bytes()
+}
+
+impl CacheBackend for RedisCacheBackend {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
+        Box::pin(self.guarded(move || async move {
+            let mut connection = self.connection().await?;
+            self.bounded(
+                ::redis::cmd("GET")
+                    .arg(key)
+                    .query_async::<Option<Vec<u8>>>(&mut connection),
+            )
+            .await
+        }))
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        Box::pin(self.guarded(move || async move {
+            let mut connection = self.connection().await?;
+            let mut command = ::redis::cmd("SET");
+            command.arg(key).arg(value);
+            if let Some(ttl) = ttl {
+                command.arg("PX").arg(millis(ttl));
+            }
+            self.bounded(command.query_async::<()>(&mut connection))
+                .await
+        }))
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(self.guarded(move || async move {
+            let mut connection = self.connection().await?;
+            let removed = self
+                .bounded(
+                    ::redis::cmd("DEL")
+                        .arg(key)
+                        .query_async::<u64>(&mut connection),
+                )
+                .await?;
+            Ok(removed > 0)
+        }))
+    }
+
+    fn key_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn claim<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, BackendError>> {
+        Box::pin(self.guarded(move || async move {
+            let reply = self
+                .script(&scripts::CLAIM, key, &[owner.as_bytes(), &millis(lease)])
+                .await?;
+            match &reply {
+                Value::Array(items) => match items.as_slice() {
+                    [Value::Int(1), Value::BulkString(value)] => Ok(Claim::Value(value.clone())),
+                    [Value::Int(2)] => Ok(Claim::Acquired),
+                    [Value::Int(3)] => Ok(Claim::Held),
+                    _ => Err(unexpected(&reply)),
+                },
+                _ => Err(unexpected(&reply)),
+            }
+        }))
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        Box::pin(self.guarded(move || async move {
+            let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
+            let channel = channel(key);
+            self.script(
+                &scripts::COMPLETE,
+                key,
+                &[owner.as_bytes(), value, &ttl, channel.as_bytes()],
+            )
+            .await?;
+            Ok(())
+        }))
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(self.guarded(move || async move {
+            let channel = channel(key);
+            let reply = self
+                .script(
+                    &scripts::RELEASE,
+                    key,
+                    &[owner.as_bytes(), channel.as_bytes()],
+                )
+                .await?;
+            Ok(reply == Value::Int(1))
+        }))
+    }
+
+    fn extend<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(self.guarded(move || async move {
+            let reply = self
+                .script(&scripts::EXTEND, key, &[owner.as_bytes(), &millis(lease)])
+                .await?;
+            Ok(reply == Value::Int(1))
+        }))
+    }
+
+    fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {
+        Box::pin(self.guarded(move || self.notifications.watch(channel(key))))
+    }
+
+    fn max_value_bytes(&self) -> usize {
+        self.max_value_bytes
+    }
+}
