@@ -20,6 +20,22 @@
 pub mod redis_server;
 pub mod temporal_server;
 
+/// The backend a test process uses for `url`: a Redis Cluster when `url` lists several nodes
+/// separated by commas (`redis://127.0.0.1:7000,redis://127.0.0.1:7001`), else a single server.
+///
+/// # Errors
+///
+/// When a URL is invalid.
+pub fn backend_for(
+    url: &str,
+) -> Result<temporal_cache_runtime::RedisCacheBackend, temporal_cache_runtime::BackendError> {
+    if url.contains(',') {
+        temporal_cache_runtime::RedisCacheBackend::cluster(url.split(','))
+    } else {
+        temporal_cache_runtime::RedisCacheBackend::new(url)
+    }
+}
+
 /// Installs a `tracing` subscriber that writes through the test harness's capture.
 ///
 /// The filter comes from `RUST_LOG` and defaults to `warn`. Calling it more than once (from many

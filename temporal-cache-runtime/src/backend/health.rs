@@ -25,7 +25,7 @@ pub(crate) fn fallback(
     error: &BackendError,
     what: &str,
 ) {
-    if failure_is_news(backend, error) {
+    if failure_is_news(backend, key, error) {
         event!(warn, caller, key, %error,
             "cache fallback: {what} failed; running the activity uncached (further failures \
              are logged at debug level until the backend answers again)");
@@ -41,7 +41,7 @@ pub(crate) fn store_failed(
     key: &str,
     error: &BackendError,
 ) {
-    if failure_is_news(backend, error) {
+    if failure_is_news(backend, key, error) {
         event!(warn, caller, key, %error,
             "cache fallback: storing the result failed; it is returned but not cached");
     } else {
@@ -50,13 +50,15 @@ pub(crate) fn store_failed(
     }
 }
 
-/// Passes a backend result through, noting a success of `backend`.
+/// Passes a backend result for `key` through, noting a success of the part of `backend` that
+/// holds it.
 pub(crate) fn healthy<T>(
     backend: &SharedBackend,
+    key: &str,
     result: Result<T, BackendError>,
 ) -> Result<T, BackendError> {
     if result.is_ok() {
-        succeeded(backend);
+        succeeded(backend, key);
     }
     result
 }
@@ -64,21 +66,28 @@ pub(crate) fn healthy<T>(
 /// A backend this state is about. It holds the backend weakly: the entry neither keeps the
 /// backend alive nor lets its address be taken by a new backend while the entry exists (a `Weak`
 /// keeps the allocation), so a backend made after another was dropped never inherits its state.
-struct Tracked(Weak<dyn CacheBackend>);
+/// With the backend, the fault domain of the key (see [`CacheBackend::fault_domain`]).
+struct Tracked {
+    backend: Weak<dyn CacheBackend>,
+    domain: u64,
+}
 
 impl Tracked {
-    fn of(backend: &SharedBackend) -> Self {
-        Self(Arc::downgrade(backend))
+    fn of(backend: &SharedBackend, key: &str) -> Self {
+        Self {
+            backend: Arc::downgrade(backend),
+            domain: backend.fault_domain(key),
+        }
     }
 
-    /// The same backend: every clone of its `Arc` (so a per-activity backend given as
-    /// `&*STATIC` keeps its state across calls).
-    fn is(&self, backend: &SharedBackend) -> bool {
-        std::ptr::addr_eq(self.0.as_ptr(), Arc::as_ptr(backend))
+    /// The same part of the same backend: every clone of its `Arc` (so a per-activity backend
+    /// given as `&*STATIC` keeps its state across calls).
+    fn is(&self, other: &Self) -> bool {
+        self.domain == other.domain && Weak::ptr_eq(&self.backend, &other.backend)
     }
 
     fn is_dropped(&self) -> bool {
-        self.0.strong_count() == 0
+        self.backend.strong_count() == 0
     }
 }
 
@@ -89,30 +98,32 @@ static FAILING_COUNT: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether this failure should be logged as a warning: the first of `backend`'s streak, and not
 /// one that only reports an open circuit (the breaker logs its own state changes).
-fn failure_is_news(backend: &SharedBackend, error: &BackendError) -> bool {
+fn failure_is_news(backend: &SharedBackend, key: &str, error: &BackendError) -> bool {
     match error.kind() {
         BackendErrorKind::CircuitOpen => return false,
         BackendErrorKind::Rejected => return refusal_is_news(backend, error),
         _ => {}
     }
+    let part = Tracked::of(backend, key);
     let mut failing = FAILING.lock().unwrap_or_else(PoisonError::into_inner);
     failing.retain(|tracked| !tracked.is_dropped());
-    let news = !failing.iter().any(|tracked| tracked.is(backend));
+    let news = !failing.iter().any(|tracked| tracked.is(&part));
     if news {
-        failing.push(Tracked::of(backend));
+        failing.push(part);
     }
     FAILING_COUNT.store(failing.len(), Ordering::Relaxed);
     news
 }
 
-/// Notes a successful call of `backend`; logs the end of its outage once.
-fn succeeded(backend: &SharedBackend) {
+/// Notes a successful call of `backend` for `key`; logs the end of that part's outage once.
+fn succeeded(backend: &SharedBackend, key: &str) {
     if FAILING_COUNT.load(Ordering::Relaxed) == 0 {
         return;
     }
+    let part = Tracked::of(backend, key);
     let mut failing = FAILING.lock().unwrap_or_else(PoisonError::into_inner);
-    let ended = failing.iter().any(|tracked| tracked.is(backend));
-    failing.retain(|tracked| !tracked.is(backend) && !tracked.is_dropped());
+    let ended = failing.iter().any(|tracked| tracked.is(&part));
+    failing.retain(|tracked| !tracked.is(&part) && !tracked.is_dropped());
     FAILING_COUNT.store(failing.len(), Ordering::Relaxed);
     drop(failing);
     if ended {
@@ -122,19 +133,20 @@ fn succeeded(backend: &SharedBackend) {
 
 /// The refusals already warned about, by backend and message; bounded, so that messages that
 /// vary without end cannot grow it.
-static REFUSALS: Mutex<Vec<(Tracked, String)>> = Mutex::new(Vec::new());
+static REFUSALS: Mutex<Vec<(Weak<dyn CacheBackend>, String)>> = Mutex::new(Vec::new());
 const MAX_REFUSALS: usize = 256;
 
 fn refusal_is_news(backend: &SharedBackend, error: &BackendError) -> bool {
     let message = error.to_string();
     let mut refusals = REFUSALS.lock().unwrap_or_else(PoisonError::into_inner);
-    refusals.retain(|(tracked, _)| !tracked.is_dropped());
+    refusals.retain(|(tracked, _)| tracked.strong_count() > 0);
+    let this = Arc::downgrade(backend);
     let known = refusals
         .iter()
-        .any(|(tracked, seen)| tracked.is(backend) && *seen == message);
+        .any(|(tracked, seen)| Weak::ptr_eq(tracked, &this) && *seen == message);
     if known || refusals.len() >= MAX_REFUSALS {
         return false;
     }
-    refusals.push((Tracked::of(backend), message));
+    refusals.push((this, message));
     true
 }

@@ -165,6 +165,15 @@ pub trait CacheBackend: Send + Sync + 'static {
         Box::pin(async { Ok(false) })
     }
 
+    /// Which independently failing part of the store holds `key`, for the once-per-outage
+    /// warnings: an outage of one part is one warning, whatever the other parts do. A store that
+    /// fails as a whole (the default) has one part, `0`; a Redis Cluster backend returns a range
+    /// of hash slots, so that a dead master is reported while the others keep answering.
+    fn fault_domain(&self, key: &str) -> u64 {
+        let _ = key;
+        0
+    }
+
     /// Starts watching `key`: the returned [`Watch`] fires when a value is stored under `key` or
     /// its lease is released. Waiters also re-check now and then, so a watch that never fires
     /// (like the default, for backends without notifications) only makes waiting slower.

@@ -33,7 +33,7 @@ pub(super) async fn lease<R>(
     let recheck = (lock.lease / 10).clamp(Duration::from_millis(10), Duration::from_secs(1));
     let Pending { backend, key, .. } = &pending;
     loop {
-        match health::healthy(backend, backend.claim(key, &owner, lock.lease).await) {
+        match health::healthy(backend, key, backend.claim(key, &owner, lock.lease).await) {
             Ok(Claim::Value(bytes)) => {
                 return pending.serve(&bytes, codec, caller, " (stored by a concurrent call)");
             }

@@ -125,7 +125,7 @@ impl Pending {
         codec: OutcomeCodec<R>,
         caller: &Caller,
     ) -> Result<Acquired<R>, Self> {
-        match health::healthy(&self.backend, self.backend.get(&self.key).await) {
+        match health::healthy(&self.backend, &self.key, self.backend.get(&self.key).await) {
             Ok(Some(bytes)) => Ok(self.serve(&bytes, codec, caller, "")),
             Ok(None) => {
                 event!(debug, caller, self.key, "cache miss");

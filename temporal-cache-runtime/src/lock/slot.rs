@@ -98,7 +98,7 @@ fn stored_event(
     caller: &Caller,
     key: &str,
 ) -> Result<(), BackendErrorKind> {
-    match health::healthy(backend, result) {
+    match health::healthy(backend, key, result) {
         Ok(()) => {
             event!(debug, caller, key, "cache store");
             Ok(())

@@ -24,6 +24,16 @@ const COMMANDS: [&str; 10] = [
     "+select",
 ];
 
+/// What a cluster backend sends besides: the slot map, and sharded pub/sub instead of the
+/// broadcast kind.
+const CLUSTER_COMMANDS: [&str; 5] = [
+    "+cluster|slots",
+    "+cluster|shards",
+    "+spublish",
+    "+ssubscribe",
+    "+sunsubscribe",
+];
+
 impl RedisCacheBackend {
     /// The ACL rule that gives a Redis user exactly what this backend needs: its commands, keys
     /// under its prefix and channels under its prefix. For the default prefix:
@@ -36,10 +46,19 @@ impl RedisCacheBackend {
     /// then connect as that user (`redis://<name>:<password>@host` or
     /// [`with_credentials`](Self::with_credentials)). A user without one of these permissions
     /// still never fails an activity: the call runs uncached, and one warning names the command.
+    ///
+    /// A [cluster](Self::cluster) backend's rule also allows `CLUSTER SLOTS` and `CLUSTER SHARDS`
+    /// (the slot map) and sharded pub/sub (`SPUBLISH`, `SSUBSCRIBE`, `SUNSUBSCRIBE`); give it to
+    /// the user on every node.
     pub fn acl_rule(&self) -> String {
         let pattern = glob_escaped(&key::escaped(&self.prefix));
         let mut rule = format!("resetkeys ~{pattern}:* resetchannels &{pattern}:* -@all");
-        for command in COMMANDS {
+        let cluster = if self.is_cluster() {
+            &CLUSTER_COMMANDS[..]
+        } else {
+            &[]
+        };
+        for command in COMMANDS.iter().chain(cluster) {
             rule.push(' ');
             rule.push_str(command);
         }

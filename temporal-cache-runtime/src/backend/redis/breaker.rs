@@ -4,8 +4,12 @@
 //! Its state is one atomic word, so a call through a closed circuit costs one uncontended load
 //! (and a store after a failure streak ends), and a call while it is open costs a load and a
 //! clock read instead of a connection attempt or a timeout. Each state change is logged once.
+//!
+//! A cluster's breaker has one circuit per hash slot: a master that dies opens the circuits of
+//! its slots only, and calls for the slots of the other masters go on reaching Redis. Its state
+//! changes are logged when the first circuit opens and when the last one closes.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::backend::{BackendError, BackendErrorKind};
@@ -19,22 +23,33 @@ pub(crate) struct Breaker {
     threshold: u64,
     cool_down: Duration,
     epoch: Instant,
-    state: AtomicU64,
+    /// One state word per circuit: one for a single server, one per slot for a cluster.
+    states: Box<[AtomicU64]>,
+    /// How many circuits are open (or probing), to log the first opening and the last closing.
+    open: AtomicUsize,
 }
 
 /// Leave to make one call; report how it went with [`Breaker::record`].
 #[must_use]
 pub(crate) struct Permit {
     probe: bool,
+    circuit: usize,
 }
 
 impl Breaker {
+    #[cfg(test)]
     pub(crate) fn new(threshold: u32, cool_down: Duration) -> Self {
+        Self::with_circuits(threshold, cool_down, 1)
+    }
+
+    /// A breaker with `circuits` independent circuits, chosen by [`permit_for`](Self::permit_for).
+    pub(crate) fn with_circuits(threshold: u32, cool_down: Duration, circuits: usize) -> Self {
         Self {
             threshold: u64::from(threshold.max(1)),
             cool_down,
             epoch: Instant::now(),
-            state: AtomicU64::new(0),
+            states: (0..circuits.max(1)).map(|_| AtomicU64::new(0)).collect(),
+            open: AtomicUsize::new(0),
         }
     }
 
@@ -47,20 +62,32 @@ impl Breaker {
         OPEN | self.now_millis().saturating_add(cool_down).min(OPEN - 1)
     }
 
-    /// Whether a call may go to Redis now.
+    /// Whether a call may go to Redis now (a single server's one circuit).
+    #[cfg(test)]
     pub(crate) fn permit(&self) -> Result<Permit, BackendError> {
-        let state = self.state.load(Ordering::Acquire);
+        self.permit_for(0)
+    }
+
+    /// Whether a call through circuit `circuit` (modulo the number of circuits) may go now.
+    pub(crate) fn permit_for(&self, circuit: usize) -> Result<Permit, BackendError> {
+        let circuit = circuit % self.states.len();
+        let state = self.states[circuit].load(Ordering::Acquire);
         if state < OPEN {
-            return Ok(Permit { probe: false });
+            return Ok(Permit {
+                probe: false,
+                circuit,
+            });
         }
         if state != PROBING
             && self.now_millis() >= state & !OPEN
-            && self
-                .state
+            && self.states[circuit]
                 .compare_exchange(state, PROBING, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
         {
-            return Ok(Permit { probe: true });
+            return Ok(Permit {
+                probe: true,
+                circuit,
+            });
         }
         Err(BackendError::new(
             BackendErrorKind::CircuitOpen,
@@ -71,25 +98,25 @@ impl Breaker {
     /// Records the outcome of a permitted call.
     pub(crate) fn record(&self, permit: Permit, outcome: Result<(), &BackendError>) {
         let failed = outcome.err().filter(|error| trips(error));
+        let state = &self.states[permit.circuit];
         match (permit.probe, failed) {
             (true, None) => {
-                self.state.store(0, Ordering::Release);
-                tracing::info!(target: crate::log::TARGET, "Redis is back: cache circuit closed");
+                state.store(0, Ordering::Release);
+                if self.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    tracing::info!(target: crate::log::TARGET, "Redis is back: cache circuit closed");
+                }
             }
-            (true, Some(_)) => self.state.store(self.open_until(), Ordering::Release),
+            (true, Some(_)) => state.store(self.open_until(), Ordering::Release),
             (false, None) => {
                 // Only a failure streak needs resetting; the common case is a load.
-                if self.state.load(Ordering::Relaxed) != 0 {
-                    let _ = self
-                        .state
-                        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
-                            (state < OPEN).then_some(0)
-                        });
+                if state.load(Ordering::Relaxed) != 0 {
+                    let _ = state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+                        (state < OPEN).then_some(0)
+                    });
                 }
             }
             (false, Some(error)) => {
-                let opened = self
-                    .state
+                let opened = state
                     .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
                         (state < OPEN).then(|| {
                             if state + 1 >= self.threshold {
@@ -100,7 +127,7 @@ impl Breaker {
                         })
                     })
                     .is_ok_and(|previous| previous + 1 >= self.threshold);
-                if opened {
+                if opened && self.open.fetch_add(1, Ordering::AcqRel) == 0 {
                     tracing::info!(
                         target: crate::log::TARGET,
                         failures = self.threshold,
@@ -164,6 +191,19 @@ mod tests {
         for _ in 0..5 {
             let permit = breaker.permit().expect("rejections keep it closed");
             breaker.record(permit, Err(&rejected));
+        }
+    }
+
+    #[test]
+    fn circuits_open_and_close_apart() {
+        let breaker = Breaker::with_circuits(1, Duration::from_secs(60), 4);
+        let permit = breaker.permit_for(1).unwrap();
+        breaker.record(permit, Err(&failure()));
+        assert!(breaker.permit_for(1).is_err(), "circuit 1 opened");
+        assert!(breaker.permit_for(5).is_err(), "circuits are chosen modulo their number");
+        for healthy in [0, 2, 3] {
+            let permit = breaker.permit_for(healthy).expect("the others stay closed");
+            breaker.record(permit, Ok(()));
         }
     }
 

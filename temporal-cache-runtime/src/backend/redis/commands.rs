@@ -27,7 +27,7 @@ fn millis(duration: Duration) -> Vec<u8> {
 
 impl CacheBackend for RedisCacheBackend {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
-        Box::pin(self.guarded(move || async move {
+        Box::pin(self.guarded(key, move || async move {
             let mut connection = self.connection().await?;
             self.bounded(
                 ::redis::cmd("GET")
@@ -44,7 +44,7 @@ impl CacheBackend for RedisCacheBackend {
         value: &'a [u8],
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(self.guarded(move || async move {
+        Box::pin(self.guarded(key, move || async move {
             let mut connection = self.connection().await?;
             let mut command = ::redis::cmd("SET");
             command.arg(key).arg(value);
@@ -57,7 +57,7 @@ impl CacheBackend for RedisCacheBackend {
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(move || async move {
+        Box::pin(self.guarded(key, move || async move {
             let mut connection = self.connection().await?;
             let removed = self
                 .bounded(
@@ -80,7 +80,7 @@ impl CacheBackend for RedisCacheBackend {
         owner: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claim, BackendError>> {
-        Box::pin(self.guarded(move || async move {
+        Box::pin(self.guarded(key, move || async move {
             let reply = self
                 .script(&scripts::CLAIM, key, &[owner.as_bytes(), &millis(lease)])
                 .await?;
@@ -103,13 +103,19 @@ impl CacheBackend for RedisCacheBackend {
         value: &'a [u8],
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(self.guarded(move || async move {
+        Box::pin(self.guarded(key, move || async move {
             let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
             let channel = channel(key);
             self.script(
                 &scripts::COMPLETE,
                 key,
-                &[owner.as_bytes(), value, &ttl, channel.as_bytes()],
+                &[
+                    owner.as_bytes(),
+                    value,
+                    &ttl,
+                    channel.as_bytes(),
+                    self.publish_command(),
+                ],
             )
             .await?;
             Ok(())
@@ -121,13 +127,13 @@ impl CacheBackend for RedisCacheBackend {
         key: &'a str,
         owner: &'a str,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(move || async move {
+        Box::pin(self.guarded(key, move || async move {
             let channel = channel(key);
             let reply = self
                 .script(
                     &scripts::RELEASE,
                     key,
-                    &[owner.as_bytes(), channel.as_bytes()],
+                    &[owner.as_bytes(), channel.as_bytes(), self.publish_command()],
                 )
                 .await?;
             Ok(reply == Value::Int(1))
@@ -140,7 +146,7 @@ impl CacheBackend for RedisCacheBackend {
         owner: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(move || async move {
+        Box::pin(self.guarded(key, move || async move {
             let reply = self
                 .script(&scripts::EXTEND, key, &[owner.as_bytes(), &millis(lease)])
                 .await?;
@@ -149,10 +155,26 @@ impl CacheBackend for RedisCacheBackend {
     }
 
     fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {
-        Box::pin(self.guarded(move || self.notifications.watch(channel(key))))
+        Box::pin(self.guarded(key, move || self.notifications.watch(channel(key))))
     }
 
     fn max_value_bytes(&self) -> usize {
         self.max_value_bytes
+    }
+
+    fn fault_domain(&self, key: &str) -> u64 {
+        self.fault_domain_of(key)
+    }
+}
+
+impl RedisCacheBackend {
+    /// How the lease scripts announce a stored value or a released lease: on a cluster, on the
+    /// entry's sharded channel, so that only its shard carries the message.
+    fn publish_command(&self) -> &'static [u8] {
+        if self.is_cluster() {
+            b"SPUBLISH"
+        } else {
+            b"PUBLISH"
+        }
     }
 }

@@ -17,7 +17,8 @@ impl RedisCacheBackend {
     pub const PREFIX_ENV_VAR: &str = "TEMPORAL_CACHE_REDIS_PREFIX";
 
     /// A backend configured by the environment, so that a worker can be pointed at another Redis
-    /// without a code change: the URL from `TEMPORAL_CACHE_REDIS_URL` (required), TLS files from
+    /// without a code change: the URL from `TEMPORAL_CACHE_REDIS_URL` (required; several node
+    /// URLs separated by commas name a [cluster](Self::cluster)), TLS files from
     /// `TEMPORAL_CACHE_REDIS_CA_FILE`, `TEMPORAL_CACHE_REDIS_CLIENT_CERT_FILE` and
     /// `TEMPORAL_CACHE_REDIS_CLIENT_KEY_FILE`, and the key prefix from
     /// `TEMPORAL_CACHE_REDIS_PREFIX`. A missing URL, a certificate file without its key, or TLS
@@ -34,7 +35,11 @@ impl RedisCacheBackend {
                 format!("{} is not set", Self::URL_ENV_VAR),
             )
         })?;
-        let mut backend = Self::new(&url)?;
+        let mut backend = if url.contains(',') {
+            Self::cluster(url.split(',').map(str::trim))?
+        } else {
+            Self::new(&url)?
+        };
         let ca = var(Self::CA_FILE_ENV_VAR);
         let certificate = var(Self::CLIENT_CERT_FILE_ENV_VAR);
         let key = var(Self::CLIENT_KEY_FILE_ENV_VAR);

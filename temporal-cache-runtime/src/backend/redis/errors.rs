@@ -26,6 +26,13 @@ pub(super) fn to_backend_error(error: RedisError) -> BackendError {
     }
     let kind = if error.is_timeout() {
         BackendErrorKind::Timeout
+    } else if matches!(
+        error.code(),
+        Some("CLUSTERDOWN" | "MOVED" | "ASK" | "TRYAGAIN" | "MASTERDOWN")
+    ) {
+        // A cluster whose topology is changing under the call (a failover, a resharding) that
+        // redis-rs's retries did not outlast: the slot is out of reach for now.
+        BackendErrorKind::Unavailable
     } else if error.is_io_error()
         || error.is_connection_dropped()
         || error.is_connection_refusal()

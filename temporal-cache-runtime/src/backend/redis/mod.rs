@@ -1,8 +1,11 @@
-//! The Redis backend, on redis-rs with a reconnecting `ConnectionManager`.
+//! The Redis backend, on redis-rs: a single server through a reconnecting `ConnectionManager`, or
+//! a Redis Cluster through redis-rs's cluster connection (see `connection.rs`).
 
 mod acl;
 mod breaker;
+mod cluster;
 mod commands;
+mod connection;
 mod env;
 mod errors;
 mod notifications;
@@ -13,12 +16,12 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{Client, IntoConnectionInfo, RedisError, Script, Value};
 use tokio::sync::OnceCell;
 
 use self::breaker::Breaker;
 use self::commands::lease_key;
+use self::connection::{Connection, Endpoint};
 use self::errors::to_backend_error;
 use self::notifications::Notifications;
 pub use self::tls::RedisTls;
@@ -54,8 +57,8 @@ use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALU
 /// # }
 /// ```
 pub struct RedisCacheBackend {
-    client: Client,
-    connection: OnceCell<ConnectionManager>,
+    endpoint: Endpoint,
+    connection: OnceCell<Connection>,
     notifications: Notifications,
     breaker: Breaker,
     prefix: String,
@@ -98,12 +101,23 @@ impl RedisCacheBackend {
         ))
     }
 
-    /// Applies TLS settings: a private CA, a client certificate (mutual TLS). The URL must be
-    /// `rediss://`; PEM files are read here, and a file that cannot be read or parsed is an error
-    /// now rather than a failed connection later.
+    /// Applies TLS settings: a private CA, a client certificate (mutual TLS). The URL (every
+    /// node's, for a cluster) must be `rediss://`; PEM files are read here, and a file that
+    /// cannot be read or parsed is an error now rather than a failed connection later.
     pub fn with_tls(self, tls: RedisTls) -> Result<Self, BackendError> {
-        let client = tls.client(self.client.get_connection_info().clone())?;
-        Ok(self.with_new_client(client))
+        let endpoint = match &self.endpoint {
+            Endpoint::Single(client) => {
+                Endpoint::Single(tls.client(client.get_connection_info().clone())?)
+            }
+            Endpoint::Cluster(nodes) => {
+                let mut nodes = nodes.clone();
+                nodes.tls = Some(tls.certificates_for(&nodes.nodes)?);
+                // Parses the certificates now, as for a single server.
+                nodes.client(self.operation_timeout)?;
+                Endpoint::Cluster(nodes)
+            }
+        };
+        Ok(self.with_endpoint(endpoint))
     }
 
     /// Logs in as the ACL user `username` with `password` (instead of any credentials in the
@@ -113,33 +127,52 @@ impl RedisCacheBackend {
         username: impl AsRef<str>,
         password: impl AsRef<str>,
     ) -> Result<Self, BackendError> {
-        let info = self.client.get_connection_info().clone();
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_username(username)
-            .set_password(password);
-        let client = Client::open(info.set_redis_settings(settings)).map_err(configuration)?;
-        Ok(self.with_new_client(client))
+        let endpoint = match &self.endpoint {
+            Endpoint::Single(client) => {
+                let info = client.get_connection_info().clone();
+                let settings = info
+                    .redis_settings()
+                    .clone()
+                    .set_username(username)
+                    .set_password(password);
+                Endpoint::Single(
+                    Client::open(info.set_redis_settings(settings)).map_err(configuration)?,
+                )
+            }
+            Endpoint::Cluster(nodes) => {
+                let mut nodes = nodes.clone();
+                nodes.credentials =
+                    Some((username.as_ref().to_owned(), password.as_ref().to_owned()));
+                Endpoint::Cluster(nodes)
+            }
+        };
+        Ok(self.with_endpoint(endpoint))
     }
 
-    /// The same settings with another client (before any connection was made).
-    fn with_new_client(mut self, client: Client) -> Self {
-        self.notifications = Notifications::new(client.clone(), self.operation_timeout);
-        self.client = client;
+    /// The same settings for another endpoint (before any connection was made).
+    fn with_endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.notifications = Notifications::new(endpoint.clone(), self.operation_timeout);
+        self.endpoint = endpoint;
         self.connection = OnceCell::new();
         self
     }
 
     /// A backend using an existing redis-rs client (for settings a URL cannot express).
     pub fn from_client(client: Client) -> Self {
+        Self::at(Endpoint::Single(client))
+    }
+
+    /// A backend for `endpoint` with the default settings.
+    fn at(endpoint: Endpoint) -> Self {
+        let circuits = cluster::circuits(&endpoint);
         Self {
-            notifications: Notifications::new(client.clone(), Self::DEFAULT_OPERATION_TIMEOUT),
-            client,
+            notifications: Notifications::new(endpoint.clone(), Self::DEFAULT_OPERATION_TIMEOUT),
+            endpoint,
             connection: OnceCell::new(),
-            breaker: Breaker::new(
+            breaker: Breaker::with_circuits(
                 Self::DEFAULT_BREAKER_FAILURES,
                 Self::DEFAULT_BREAKER_COOL_DOWN,
+                circuits,
             ),
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
             operation_timeout: Self::DEFAULT_OPERATION_TIMEOUT,
@@ -157,7 +190,7 @@ impl RedisCacheBackend {
     /// Bounds every operation, connecting included, by `timeout`.
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
-        self.notifications = Notifications::new(self.client.clone(), timeout);
+        self.notifications = Notifications::new(self.endpoint.clone(), timeout);
         self
     }
 
@@ -165,7 +198,8 @@ impl RedisCacheBackend {
     /// `cool_down` before probing (defaults: [`DEFAULT_BREAKER_FAILURES`](Self::DEFAULT_BREAKER_FAILURES)
     /// and [`DEFAULT_BREAKER_COOL_DOWN`](Self::DEFAULT_BREAKER_COOL_DOWN)).
     pub fn with_circuit_breaker(mut self, failures: u32, cool_down: Duration) -> Self {
-        self.breaker = Breaker::new(failures, cool_down);
+        self.breaker =
+            Breaker::with_circuits(failures, cool_down, cluster::circuits(&self.endpoint));
         self
     }
 
@@ -176,24 +210,12 @@ impl RedisCacheBackend {
         self
     }
 
-    async fn connection(&self) -> Result<ConnectionManager, BackendError> {
-        let timeout = self.operation_timeout;
-        let manager = self
+    async fn connection(&self) -> Result<Connection, BackendError> {
+        let connection = self
             .connection
-            .get_or_try_init(|| async {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(timeout))
-                    // Each operation is bounded by `bounded` below; a second, per-request timer
-                    // inside redis-rs would only add to the cost of every hit.
-                    .set_response_timeout(None)
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(10))
-                    .set_max_delay(timeout);
-                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-                    .map_err(to_backend_error)
-            })
+            .get_or_try_init(|| self.endpoint.connect(self.operation_timeout))
             .await?;
-        Ok(manager.clone())
+        Ok(connection.clone())
     }
 
     async fn bounded<T>(
@@ -206,7 +228,8 @@ impl RedisCacheBackend {
         }
     }
 
-    /// Runs one operation through the circuit breaker.
+    /// Runs one operation on `key` through the circuit breaker (the key's slot's circuit, for a
+    /// cluster).
     ///
     /// An operation that finds its connection broken runs once more: the failure has made the
     /// connection manager reconnect, on the runtime this call runs on, and the retry waits for
@@ -214,12 +237,16 @@ impl RedisCacheBackend {
     /// old connection dead reaches the new server), and a backend outlives the Tokio runtime it
     /// was first used on (whose connection died with it). A refused connection fails fast, so
     /// the retry costs little while Redis is down.
-    async fn guarded<T, Operation, Attempt>(&self, operation: Operation) -> Result<T, BackendError>
+    async fn guarded<T, Operation, Attempt>(
+        &self,
+        key: &str,
+        operation: Operation,
+    ) -> Result<T, BackendError>
     where
         Operation: Fn() -> Attempt,
         Attempt: Future<Output = Result<T, BackendError>>,
     {
-        let permit = self.breaker.permit()?;
+        let permit = self.breaker.permit_for(self.circuit_of(key))?;
         let mut result = operation().await;
         if result
             .as_ref()
@@ -255,13 +282,30 @@ fn configuration(error: RedisError) -> BackendError {
 
 impl fmt::Debug for RedisCacheBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let info = self.client.get_connection_info();
-        let settings = info.redis_settings();
-        f.debug_struct("RedisCacheBackend")
-            .field("addr", &info.addr().to_string())
-            .field("db", &settings.db())
-            .field("username", &settings.username())
-            .field("password", &settings.password().map(|_| "<redacted>"))
+        let mut debug = f.debug_struct("RedisCacheBackend");
+        match &self.endpoint {
+            Endpoint::Single(client) => {
+                let info = client.get_connection_info();
+                let settings = info.redis_settings();
+                debug
+                    .field("addr", &info.addr().to_string())
+                    .field("db", &settings.db())
+                    .field("username", &settings.username())
+                    .field("password", &settings.password().map(|_| "<redacted>"));
+            }
+            Endpoint::Cluster(nodes) => {
+                let addrs: Vec<String> = nodes
+                    .nodes
+                    .iter()
+                    .map(|node| node.addr().to_string())
+                    .collect();
+                debug.field("cluster", &addrs).field(
+                    "username",
+                    &nodes.credentials.as_ref().map(|(username, _)| username),
+                );
+            }
+        }
+        debug
             .field("prefix", &self.prefix)
             .field("operation_timeout", &self.operation_timeout)
             .finish()

@@ -1,5 +1,10 @@
 //! Waking waiters in every process: one pub/sub connection per backend, one channel per entry
 //! that someone in this process waits on.
+//!
+//! On a single server the channel is a plain pub/sub channel. On a cluster it is a sharded
+//! channel (`SSUBSCRIBE`, Redis 7): it carries the entry's hash tag, so it lives on the entry's
+//! shard and a wake-up touches that shard only, instead of being broadcast over the cluster bus
+//! to every node. redis-rs's cluster connection subscribes again after a reconnect or a failover.
 
 use std::collections::HashMap;
 use std::future::poll_fn;
@@ -9,36 +14,74 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_core::Stream;
-use redis::Client;
 use redis::aio::PubSubSink;
+use redis::cluster_async::ClusterConnection;
+use redis::{PushInfo, PushKind, Value};
 use tokio::sync::watch;
 
+use super::connection::{ClusterNodes, Endpoint};
 use super::to_backend_error;
 use crate::backend::{BackendError, Watch};
 
 pub(super) struct Notifications {
-    client: Client,
+    endpoint: Endpoint,
     timeout: Duration,
     subscriber: tokio::sync::Mutex<Option<Arc<Subscriber>>>,
 }
 
+/// Event counters of the channels this process waits on.
+type Channels = Arc<Mutex<HashMap<String, watch::Sender<u64>>>>;
+
 struct Subscriber {
-    sink: PubSubSink,
-    /// Event counters of the channels this process waits on.
-    channels: Mutex<HashMap<String, watch::Sender<u64>>>,
+    sink: Sink,
+    channels: Channels,
     alive: AtomicBool,
+}
+
+/// Where subscriptions are sent.
+#[derive(Clone)]
+enum Sink {
+    PubSub(PubSubSink),
+    Sharded(ClusterConnection),
+}
+
+impl Sink {
+    async fn subscribe(&mut self, channel: &str) -> redis::RedisResult<()> {
+        match self {
+            Self::PubSub(sink) => sink.subscribe(channel).await,
+            Self::Sharded(connection) => connection.ssubscribe(channel).await,
+        }
+    }
+
+    async fn unsubscribe(&mut self, channel: &str) -> redis::RedisResult<()> {
+        match self {
+            Self::PubSub(sink) => sink.unsubscribe(channel).await,
+            Self::Sharded(connection) => connection.sunsubscribe(channel).await,
+        }
+    }
 }
 
 impl Subscriber {
     fn channels(&self) -> MutexGuard<'_, HashMap<String, watch::Sender<u64>>> {
-        self.channels.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.channels)
+    }
+}
+
+fn lock(channels: &Channels) -> MutexGuard<'_, HashMap<String, watch::Sender<u64>>> {
+    channels.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Counts one event on `channel`, if someone here waits on it.
+fn notify(channels: &Channels, channel: &str) {
+    if let Some(events) = lock(channels).get(channel) {
+        events.send_modify(|count| *count += 1);
     }
 }
 
 impl Notifications {
-    pub(super) fn new(client: Client, timeout: Duration) -> Self {
+    pub(super) fn new(endpoint: Endpoint, timeout: Duration) -> Self {
         Self {
-            client,
+            endpoint,
             timeout,
             subscriber: tokio::sync::Mutex::new(None),
         }
@@ -52,14 +95,49 @@ impl Notifications {
         {
             return Ok(Arc::clone(subscriber));
         }
-        let pubsub = tokio::time::timeout(self.timeout, self.client.get_async_pubsub())
+        let subscriber = match &self.endpoint {
+            Endpoint::Single(client) => self.single(client).await?,
+            Endpoint::Cluster(nodes) => self.sharded(nodes).await?,
+        };
+        *current = Some(Arc::clone(&subscriber));
+        Ok(subscriber)
+    }
+
+    /// A RESP3 cluster connection whose push messages feed the counters.
+    async fn sharded(&self, nodes: &ClusterNodes) -> Result<Arc<Subscriber>, BackendError> {
+        let channels: Channels = Arc::default();
+        let fed = Arc::downgrade(&channels);
+        let push = move |info: PushInfo| {
+            if let (PushKind::SMessage, Some(Value::BulkString(channel))) =
+                (&info.kind, info.data.first())
+                && let (Some(channels), Ok(channel)) = (fed.upgrade(), std::str::from_utf8(channel))
+            {
+                notify(&channels, channel);
+            }
+            Ok::<(), std::convert::Infallible>(())
+        };
+        let client = nodes.client_with_push(self.timeout, push)?;
+        let connection = tokio::time::timeout(self.timeout, client.get_async_connection())
+            .await
+            .map_err(|_| BackendError::timeout())?
+            .map_err(to_backend_error)?;
+        Ok(Arc::new(Subscriber {
+            sink: Sink::Sharded(connection),
+            channels,
+            alive: AtomicBool::new(true),
+        }))
+    }
+
+    /// A pub/sub connection to a single server, read by a task of its own.
+    async fn single(&self, client: &redis::Client) -> Result<Arc<Subscriber>, BackendError> {
+        let pubsub = tokio::time::timeout(self.timeout, client.get_async_pubsub())
             .await
             .map_err(|_| BackendError::timeout())?
             .map_err(to_backend_error)?;
         let (sink, mut stream) = pubsub.split();
         let subscriber = Arc::new(Subscriber {
-            sink,
-            channels: Mutex::new(HashMap::new()),
+            sink: Sink::PubSub(sink),
+            channels: Arc::default(),
             alive: AtomicBool::new(true),
         });
         let listener = Arc::downgrade(&subscriber);
@@ -68,9 +146,7 @@ impl Notifications {
                 let Some(subscriber) = listener.upgrade() else {
                     return;
                 };
-                if let Some(events) = subscriber.channels().get(message.get_channel_name()) {
-                    events.send_modify(|count| *count += 1);
-                }
+                notify(&subscriber.channels, message.get_channel_name());
             }
             // The connection is gone. Dropping the counters ends every watch on them; waiters
             // then re-check on their own until a new subscription is made.
@@ -79,7 +155,6 @@ impl Notifications {
                 subscriber.channels().clear();
             }
         });
-        *current = Some(Arc::clone(&subscriber));
         Ok(subscriber)
     }
 
@@ -135,7 +210,7 @@ impl Drop for Unsubscribe {
             let channel = std::mem::take(&mut self.channel);
             runtime.spawn(async move {
                 // Best effort: a stale subscription only delivers messages nobody reads.
-                let _ = sink.unsubscribe(channel).await;
+                let _ = sink.unsubscribe(&channel).await;
             });
         }
     }

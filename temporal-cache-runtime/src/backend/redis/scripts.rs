@@ -22,7 +22,8 @@ return {3}
 });
 
 /// Stores the value (with `PX` unless the TTL is 0), releases the lease if `ARGV[1]` still owns
-/// it, and publishes on the channel `ARGV[4]`.
+/// it, and publishes on the channel `ARGV[4]` with `ARGV[5]` (`PUBLISH`, or `SPUBLISH` on a
+/// cluster).
 pub(super) static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -32,19 +33,20 @@ else
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-redis.call('PUBLISH', ARGV[4], 'stored')
+redis.call(ARGV[5], ARGV[4], 'stored')
 return 1
 ",
     )
 });
 
-/// Releases the lease if `ARGV[1]` owns it and publishes on `ARGV[2]`; returns 1 if it did.
+/// Releases the lease if `ARGV[1]` owns it and publishes on `ARGV[2]` with `ARGV[3]`; returns 1
+/// if it did.
 pub(super) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('GET', KEYS[2]) == ARGV[1] then
   redis.call('DEL', KEYS[2])
-  redis.call('PUBLISH', ARGV[2], 'released')
+  redis.call(ARGV[3], ARGV[2], 'released')
   return 1
 end
 return 0

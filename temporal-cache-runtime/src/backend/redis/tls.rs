@@ -132,7 +132,34 @@ impl RedisTls {
             tls_params,
         };
         let info = info.set_addr(addr);
-        let certificates = TlsCertificates {
+        Client::build_with_tls(info, self.certificates()?)
+            .map_err(|error| BackendError::new(BackendErrorKind::Configuration, error))
+    }
+
+    /// The certificates for a cluster whose nodes are `nodes` (all `rediss://`).
+    pub(super) fn certificates_for(
+        &self,
+        nodes: &[ConnectionInfo],
+    ) -> Result<TlsCertificates, BackendError> {
+        if self.skip_verification {
+            return Err(BackendError::new(
+                BackendErrorKind::Configuration,
+                "a cluster backend always verifies its nodes' certificates",
+            ));
+        }
+        if !nodes.iter().all(is_tls) {
+            return Err(BackendError::new(
+                BackendErrorKind::Configuration,
+                "TLS settings need rediss:// URLs for every node",
+            ));
+        }
+        install_crypto_provider();
+        self.certificates()
+    }
+
+    /// The CA and client certificate, read and parsed.
+    fn certificates(&self) -> Result<TlsCertificates, BackendError> {
+        Ok(TlsCertificates {
             client_tls: match &self.client_certificate {
                 Some((certificate, key)) => Some(ClientTlsConfig {
                     client_cert: certificate.read("client certificate")?,
@@ -144,9 +171,7 @@ impl RedisTls {
                 Some(ca) => Some(ca.read("CA certificate")?),
                 None => None,
             },
-        };
-        Client::build_with_tls(info, certificates)
-            .map_err(|error| BackendError::new(BackendErrorKind::Configuration, error))
+        })
     }
 }
 

@@ -81,7 +81,8 @@ impl RedisCluster {
     /// failing, and sees the same topology; every replica is in sync with its master.
     ///
     /// Replicas may always fail over (`cluster-replica-validity-factor 0`), however long they
-    /// were cut off, so that a failover test does not depend on timing.
+    /// were cut off, so that a failover test does not depend on timing; and the live masters'
+    /// slots keep serving while a master is down (`cluster-require-full-coverage no`).
     ///
     /// # Errors
     ///
@@ -362,6 +363,10 @@ fn node_args(state_dir: &Path, port: u16) -> Vec<String> {
         &RedisCluster::NODE_TIMEOUT.as_millis().to_string(),
         "--cluster-replica-validity-factor",
         "0",
+        // As a cache's cluster should run: the slots of the live masters keep serving while a
+        // dead master's slots wait for a failover (Redis's default refuses every query then).
+        "--cluster-require-full-coverage",
+        "no",
         // A replica writes the data it syncs to disk; keep it out of the working directory.
         "--dir",
         &state_dir,

@@ -1,0 +1,272 @@
+//! The cache on a real Redis Cluster of three masters with a replica each: policies, TTLs and
+//! invalidation; identical calls over two processes run once, woken through sharded pub/sub; a
+//! master killed under load costs only its own slots, and caching for them resumes after its
+//! replica is promoted; slots moved under load lose no hit. The tests run one at a time: each
+//! points the global backend at a cluster of its own.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+use temporal_cache_runtime::{RedisCacheBackend, invalidate_cache, set_cache_backend};
+use temporal_cache_servers::{RedisCluster, key_slot};
+use temporal_cache_tests::activities::{Cached, Output, runs, token};
+use temporal_cache_tests::environment::run;
+use temporal_cache_tests::probe::Probe;
+use temporal_cache_tests::runtime::block_on;
+use temporalio_common::data_converters::MultiArgs2;
+
+/// How long a failover may take on a loaded machine (a few seconds here).
+const FAILOVER_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn serial() -> MutexGuard<'static, ()> {
+    temporal_cache_tests::init_tracing();
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A fresh cluster of 3 masters and 3 replicas, made the global backend.
+fn cluster() -> RedisCluster {
+    let cluster = RedisCluster::start(3, 1).unwrap_or_else(|e| panic!("{e}"));
+    set_cache_backend(RedisCacheBackend::cluster(cluster.urls()).expect("valid node URLs"));
+    cluster
+}
+
+fn echo(token: &str, value: u64) -> Output {
+    block_on(run(Cached::echo, MultiArgs2(token.to_owned(), value)))
+}
+
+/// The cache's keys on `node`.
+fn keys_on(cluster: &RedisCluster, node: usize) -> HashSet<String> {
+    let client = redis::Client::open(cluster.url(node)).expect("a node URL");
+    let mut connection = client.get_connection().expect("the node answers");
+    connection.keys("temporal-cache:*").expect("KEYS")
+}
+
+/// How often `command` ran on the masters, from `INFO commandstats`.
+fn calls_of(cluster: &RedisCluster, command: &str) -> u64 {
+    let masters = cluster.masters().expect("the topology");
+    masters
+        .into_iter()
+        .map(|node| {
+            let client = redis::Client::open(cluster.url(node)).expect("a node URL");
+            let mut connection = client.get_connection().expect("the node answers");
+            let info: String = redis::cmd("INFO")
+                .arg("commandstats")
+                .query(&mut connection)
+                .expect("INFO");
+            info.lines()
+                .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+                .and_then(|rest| rest.split(',').next()?.parse().ok())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// Stores one entry per token and says which master holds it (found in the cluster, not
+/// computed, so that the test does not depend on the key layout).
+fn store_and_locate(cluster: &RedisCluster, tokens: &[String]) -> HashMap<String, usize> {
+    let masters = cluster.masters().expect("the topology");
+    let mut located = HashMap::new();
+    for token in tokens {
+        let before: Vec<HashSet<String>> =
+            masters.iter().map(|&node| keys_on(cluster, node)).collect();
+        assert_eq!(echo(token, 7).run, 1);
+        for (index, &node) in masters.iter().enumerate() {
+            let new: Vec<String> = keys_on(cluster, node)
+                .difference(&before[index])
+                .cloned()
+                .collect();
+            if let [key] = new.as_slice() {
+                assert_eq!(cluster.master_of_slot(key_slot(key)).expect("slot"), node);
+                located.insert(token.clone(), node);
+            }
+        }
+    }
+    assert_eq!(
+        located.len(),
+        tokens.len(),
+        "every entry was found on one master"
+    );
+    located
+}
+
+#[test]
+fn policies_ttls_and_invalidation_work_on_a_cluster() {
+    let _serial = serial();
+    let _cluster = cluster();
+    let token = token("cluster-policies");
+
+    assert_eq!(echo(&token, 1).run, 1);
+    assert_eq!(echo(&token, 1).run, 1, "a hit");
+    assert_eq!(echo(&token, 2).run, 2, "another input misses");
+
+    let sourced = token.clone() + "-sourced";
+    for _ in 0..2 {
+        block_on(run(Cached::sourced, MultiArgs2(sourced.clone(), 1)));
+    }
+    assert_eq!(runs(&sourced), 1);
+
+    let short = token.clone() + "-short";
+    block_on(run(Cached::short_lived, MultiArgs2(short.clone(), 1)));
+    block_on(run(Cached::short_lived, MultiArgs2(short.clone(), 1)));
+    assert_eq!(runs(&short), 1, "within its 300 ms TTL, a hit");
+    // A TTL is a span of time: let it pass.
+    std::thread::sleep(Duration::from_millis(400));
+    block_on(run(Cached::short_lived, MultiArgs2(short.clone(), 1)));
+    assert_eq!(runs(&short), 2, "expired: the body runs again");
+
+    let removed = block_on(invalidate_cache!(Cached::echo, token.clone(), 1));
+    assert!(removed.expect("the cluster answers"));
+    assert_eq!(echo(&token, 1).run, 3, "invalidated: the body runs again");
+}
+
+#[test]
+fn fifty_identical_calls_over_two_processes_run_once_woken_by_sharded_pub_sub() {
+    let _serial = serial();
+    let cluster = cluster();
+    let token = token("cluster-flight");
+    let urls = cluster.urls().join(",");
+    let mut probe = Probe::start(
+        env!("CARGO_BIN_EXE_probe"),
+        &["calls", &urls, "slow", &token, "25", "300"],
+    );
+    assert_eq!(probe.line(), "ready");
+    probe.go();
+    let ours = block_on(futures::future::join_all(
+        (0..25).map(|_| run(Cached::slow, MultiArgs2(token.clone(), 300))),
+    ));
+    let report = probe.report();
+    let theirs: Vec<Output> =
+        serde_json::from_value(report["outputs"].clone()).expect("the probe's outputs");
+    let body_runs = u64::from(runs(&token)) + report["runs"].as_u64().expect("runs");
+    assert_eq!(
+        body_runs, 1,
+        "fifty calls over two processes ran the body once"
+    );
+    assert!(
+        ours.iter().chain(&theirs).all(|output| *output == ours[0]),
+        "every caller got the one result"
+    );
+    assert!(
+        calls_of(&cluster, "ssubscribe") > 0,
+        "waiters subscribed to sharded channels"
+    );
+    assert!(
+        calls_of(&cluster, "spublish") > 0,
+        "the store announced itself on its shard"
+    );
+    assert_eq!(
+        calls_of(&cluster, "publish"),
+        0,
+        "nothing was broadcast over the cluster bus"
+    );
+}
+
+#[test]
+fn a_dead_master_costs_only_its_slots_and_caching_resumes_after_failover() {
+    let _serial = serial();
+    let mut cluster = cluster();
+    let tokens: Vec<String> = (0..24).map(|i| token(&format!("failover-{i}"))).collect();
+    let located = store_and_locate(&cluster, &tokens);
+    let dead = *located.values().next().expect("some entry");
+    let (on_dead, elsewhere): (Vec<&String>, Vec<&String>) =
+        tokens.iter().partition(|token| located[*token] == dead);
+    assert!(!on_dead.is_empty() && !elsewhere.is_empty());
+
+    cluster.kill_node(dead);
+    let killed = Instant::now();
+    let mut hits_elsewhere = 0;
+    let mut resumed_after = None;
+    let mut rounds = 0;
+    while resumed_after.is_none() {
+        assert!(
+            killed.elapsed() < FAILOVER_TIMEOUT,
+            "caching for the dead master's slots resumed"
+        );
+        rounds += 1;
+        for token in &elsewhere {
+            let output = echo(token, 7);
+            assert_eq!(output.value, 7, "never a wrong value");
+            if output.run == 1 {
+                hits_elsewhere += 1;
+            }
+        }
+        // The dead master's entries: misses (their bodies run, never a failed call) until its
+        // replica serves the slots, then hits of what the replica has or of the new runs.
+        let outputs: Vec<Output> = on_dead.iter().map(|token| echo(token, 7)).collect();
+        assert!(outputs.iter().all(|output| output.value == 7));
+        let again: Vec<Output> = on_dead.iter().map(|token| echo(token, 7)).collect();
+        if again
+            .iter()
+            .zip(&outputs)
+            .all(|(later, earlier)| later.run == earlier.run)
+        {
+            resumed_after = Some(killed.elapsed());
+        }
+    }
+    println!(
+        "{} calls for the other masters' slots during the outage, {hits_elsewhere} of them hits; \
+         caching for the dead master's slots resumed {:?} after the kill",
+        rounds * elsewhere.len(),
+        resumed_after.expect("resumed")
+    );
+    assert_eq!(
+        hits_elsewhere,
+        rounds * elsewhere.len(),
+        "calls for the healthy shards kept hitting"
+    );
+}
+
+#[test]
+fn slots_moved_under_load_lose_no_hit() {
+    let _serial = serial();
+    let cluster = cluster();
+    let tokens: Vec<String> = (0..24).map(|i| token(&format!("reshard-{i}"))).collect();
+    let located = store_and_locate(&cluster, &tokens);
+    let masters = cluster.masters().expect("the topology");
+    let (from, to) = (masters[0], masters[1]);
+    let moved: Vec<&String> = tokens
+        .iter()
+        .filter(|token| located[*token] == from)
+        .collect();
+    assert!(!moved.is_empty());
+    let slots = cluster
+        .topology()
+        .expect("the topology")
+        .slots_of(from)
+        .to_vec();
+
+    let (done_sender, done) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for range in &slots {
+                cluster
+                    .move_slots(range.clone(), to)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            done_sender.send(()).expect("the test waits");
+        });
+        let mut calls = 0;
+        loop {
+            for token in &tokens {
+                let output = echo(token, 7);
+                assert_eq!((output.value, output.run), (7, 1), "a hit, moving or not");
+                calls += 1;
+            }
+            if done.try_recv().is_ok() {
+                break;
+            }
+        }
+        println!("{calls} calls while {} slot ranges moved", slots.len());
+    });
+    let after: BTreeMap<&String, u32> = moved
+        .iter()
+        .map(|token| (*token, echo(token, 7).run))
+        .collect();
+    assert!(
+        after.values().all(|&run| run == 1),
+        "the moved entries are still hits: {after:?}"
+    );
+}
