@@ -200,7 +200,10 @@ mod tests {
         let permit = breaker.permit_for(1).unwrap();
         breaker.record(permit, Err(&failure()));
         assert!(breaker.permit_for(1).is_err(), "circuit 1 opened");
-        assert!(breaker.permit_for(5).is_err(), "circuits are chosen modulo their number");
+        assert!(
+            breaker.permit_for(5).is_err(),
+            "circuits are chosen modulo their number"
+        );
         for healthy in [0, 2, 3] {
             let permit = breaker.permit_for(healthy).expect("the others stay closed");
             breaker.record(permit, Ok(()));
