@@ -30,10 +30,24 @@ pub(crate) struct Breaker {
 }
 
 /// Leave to make one call; report how it went with [`Breaker::record`].
+///
+/// A probe dropped without a report (its call was cancelled: the activity's future dropped, a
+/// sync activity's bridge gave up) counts as a failed probe, so that the circuit probes again
+/// after the next cool-down instead of waiting for a report that never comes.
 #[must_use]
-pub(crate) struct Permit {
+pub(crate) struct Permit<'a> {
+    breaker: &'a Breaker,
     probe: bool,
     circuit: usize,
+    reported: bool,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if self.probe && !self.reported {
+            self.breaker.states[self.circuit].store(self.breaker.open_until(), Ordering::Release);
+        }
+    }
 }
 
 impl Breaker {
@@ -64,18 +78,20 @@ impl Breaker {
 
     /// Whether a call may go to Redis now (a single server's one circuit).
     #[cfg(test)]
-    pub(crate) fn permit(&self) -> Result<Permit, BackendError> {
+    pub(crate) fn permit(&self) -> Result<Permit<'_>, BackendError> {
         self.permit_for(0)
     }
 
     /// Whether a call through circuit `circuit` (modulo the number of circuits) may go now.
-    pub(crate) fn permit_for(&self, circuit: usize) -> Result<Permit, BackendError> {
+    pub(crate) fn permit_for(&self, circuit: usize) -> Result<Permit<'_>, BackendError> {
         let circuit = circuit % self.states.len();
         let state = self.states[circuit].load(Ordering::Acquire);
         if state < OPEN {
             return Ok(Permit {
+                breaker: self,
                 probe: false,
                 circuit,
+                reported: false,
             });
         }
         if state != PROBING
@@ -85,8 +101,10 @@ impl Breaker {
                 .is_ok()
         {
             return Ok(Permit {
+                breaker: self,
                 probe: true,
                 circuit,
+                reported: false,
             });
         }
         Err(BackendError::new(
@@ -96,7 +114,8 @@ impl Breaker {
     }
 
     /// Records the outcome of a permitted call.
-    pub(crate) fn record(&self, permit: Permit, outcome: Result<(), &BackendError>) {
+    pub(crate) fn record(&self, mut permit: Permit<'_>, outcome: Result<(), &BackendError>) {
+        permit.reported = true;
         let failed = outcome.err().filter(|error| trips(error));
         let state = &self.states[permit.circuit];
         match (permit.probe, failed) {
@@ -192,6 +211,20 @@ mod tests {
             let permit = breaker.permit().expect("rejections keep it closed");
             breaker.record(permit, Err(&rejected));
         }
+    }
+
+    #[test]
+    fn a_probe_dropped_unreported_lets_the_next_cool_down_probe_again() {
+        let breaker = Breaker::new(1, Duration::from_millis(10));
+        let permit = breaker.permit().unwrap();
+        breaker.record(permit, Err(&failure()));
+        std::thread::sleep(Duration::from_millis(15));
+        drop(breaker.permit().expect("a probe"));
+        assert!(breaker.permit().is_err(), "open again, not stuck probing");
+        std::thread::sleep(Duration::from_millis(15));
+        let probe = breaker.permit().expect("the next cool-down probes again");
+        breaker.record(probe, Ok(()));
+        assert!(breaker.permit().is_ok());
     }
 
     #[test]
