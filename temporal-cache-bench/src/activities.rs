@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
-use temporal_cache_runtime::cached_activity;
+use temporal_cache_runtime::{RedisCacheBackend, cached_activity};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
@@ -197,6 +197,51 @@ impl BenchActivities {
     #[cached_activity(ttl = "1h", lock = false)]
     #[activity]
     pub(crate) async fn miss_unlocked(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+        Ok(Profile {
+            id,
+            ..PROFILE.clone()
+        })
+    }
+}
+
+/// The TLS backend of [`ProductionActivities::fetch_small_tls`], set by the measurement.
+pub(crate) static TLS_BACKEND: OnceLock<Arc<RedisCacheBackend>> = OnceLock::new();
+/// The cluster backend of [`ProductionActivities::fetch_small_cluster`], set by the measurement.
+pub(crate) static CLUSTER_BACKEND: OnceLock<Arc<RedisCacheBackend>> = OnceLock::new();
+
+fn production_backend(
+    backend: &'static OnceLock<Arc<RedisCacheBackend>>,
+) -> &'static Arc<RedisCacheBackend> {
+    backend
+        .get()
+        .expect("the production measurement sets its backends before calling its activities")
+}
+
+/// The small hit over TLS and on a cluster: [`BenchActivities::fetch_small`] on other backends.
+pub(crate) struct ProductionActivities;
+
+#[activities]
+impl ProductionActivities {
+    #[cached_activity(ttl = "1h", backend = production_backend(&TLS_BACKEND))]
+    #[activity]
+    pub(crate) async fn fetch_small_tls(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+        Ok(Profile {
+            id,
+            ..PROFILE.clone()
+        })
+    }
+
+    #[cached_activity(ttl = "1h", backend = production_backend(&CLUSTER_BACKEND))]
+    #[activity]
+    pub(crate) async fn fetch_small_cluster(
         _ctx: ActivityContext,
         id: u64,
     ) -> Result<Profile, ActivityError> {

@@ -34,7 +34,7 @@ use crate::error::BenchResult;
 use crate::machine::Machine;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
-use crate::scenarios::{commands, faults, hits, misses};
+use crate::scenarios::{commands, faults, hits, misses, production};
 
 /// Where the report goes unless `--output` says otherwise: the workspace root.
 fn default_output() -> PathBuf {
@@ -100,6 +100,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
     let identical = flight::measure(Flight::Identical, &server.url()).await?;
     let long_body = flight::measure(Flight::LongBody, &server.url()).await?;
     let faults = faults::measure().await?;
+    let production = production::measure().await?;
 
     let report = Report {
         machine,
@@ -109,6 +110,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
         identical,
         long_body,
         faults,
+        production,
         run_time: started.elapsed(),
     }
     .to_markdown();

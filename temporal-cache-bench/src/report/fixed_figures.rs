@@ -18,6 +18,7 @@ use crate::scenarios::faults::{FaultReport, KindReport};
 use crate::scenarios::flight::{Flight, FlightReport};
 use crate::scenarios::hits::{HitReport, Round, SizeReport};
 use crate::scenarios::misses::{MissReport, MissRounds};
+use crate::scenarios::production::{Failover, HitAgainstFloor, ProductionReport};
 use crate::stats::Latency;
 
 /// The markdown [`fixed_report`] must render.
@@ -158,6 +159,29 @@ fn fixed_report() -> Report {
             operation_timeout: micros(250_000),
             iterations: 5_000,
             restart_took: micros(10_000),
+        },
+        production: ProductionReport {
+            tls: HitAgainstFloor {
+                rounds: vec![
+                    (latency(90, 160, 11_000.0), latency(94, 170, 10_600.0)),
+                    (latency(91, 161, 10_900.0), latency(95, 171, 10_500.0)),
+                    (latency(89, 159, 11_100.0), latency(93, 169, 10_700.0)),
+                ],
+            },
+            cluster: HitAgainstFloor {
+                rounds: vec![
+                    (latency(80, 150, 12_000.0), latency(95, 180, 10_200.0)),
+                    (latency(81, 151, 11_900.0), latency(96, 181, 10_100.0)),
+                    (latency(79, 149, 12_100.0), latency(94, 179, 10_300.0)),
+                ],
+            },
+            cluster_round_trips_per_miss: 3.0,
+            failover: Failover {
+                healthy_calls_per_second: 4_200.0,
+                healthy_hit_share: 1.0,
+                resumed_after: None,
+            },
+            iterations: 5_000,
         },
         run_time: Duration::from_secs(20),
     }

@@ -14,6 +14,7 @@ mod hits;
 mod machine;
 mod method;
 mod misses;
+mod production;
 mod summary;
 
 use std::time::Duration;
@@ -24,6 +25,7 @@ use crate::scenarios::faults::FaultReport;
 use crate::scenarios::flight::FlightReport;
 use crate::scenarios::hits::HitReport;
 use crate::scenarios::misses::MissReport;
+use crate::scenarios::production::ProductionReport;
 use summary::SummaryRow;
 
 /// Everything one run measured.
@@ -35,6 +37,7 @@ pub(crate) struct Report {
     pub(crate) identical: FlightReport,
     pub(crate) long_body: FlightReport,
     pub(crate) faults: FaultReport,
+    pub(crate) production: ProductionReport,
     pub(crate) run_time: Duration,
 }
 
@@ -54,6 +57,7 @@ impl Report {
         commands::section(&mut out, &self.costs);
         flight::section(&mut out, [&self.identical, &self.long_body]);
         faults::section(&mut out, &self.faults);
+        production::section(&mut out, &self.production);
         method::section(&mut out, &self.machine);
         out
     }
@@ -66,6 +70,7 @@ impl Report {
             commands::summary_rows(&self.costs),
             flight::summary_rows(&self.identical, &self.long_body),
             faults::summary_rows(&self.faults),
+            production::summary_rows(&self.production),
         ]
         .into_iter()
         .flatten()

@@ -5,6 +5,7 @@ pub(crate) mod faults;
 pub(crate) mod flight;
 pub(crate) mod hits;
 pub(crate) mod misses;
+pub(crate) mod production;
 
 use std::future::Future;
 use std::sync::Arc;
