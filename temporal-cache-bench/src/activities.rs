@@ -122,6 +122,15 @@ pub(crate) fn cached_body_runs() -> u64 {
     CACHED_BODY_RUNS.load(Ordering::Relaxed)
 }
 
+/// The small result for `id`, counted as a run of a cached body.
+fn counted_profile(id: u64) -> Profile {
+    CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+    Profile {
+        id,
+        ..PROFILE.clone()
+    }
+}
+
 /// The activities of the hit and miss measurements.
 pub(crate) struct BenchActivities;
 
@@ -133,11 +142,7 @@ impl BenchActivities {
         _ctx: ActivityContext,
         id: u64,
     ) -> Result<Profile, ActivityError> {
-        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
-        Ok(Profile {
-            id,
-            ..PROFILE.clone()
-        })
+        Ok(counted_profile(id))
     }
 
     #[cached_activity(ttl = "1h")]
@@ -186,11 +191,7 @@ impl BenchActivities {
         _ctx: ActivityContext,
         id: u64,
     ) -> Result<Profile, ActivityError> {
-        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
-        Ok(Profile {
-            id,
-            ..PROFILE.clone()
-        })
+        Ok(counted_profile(id))
     }
 
     /// A miss without single-flight locking.
@@ -200,11 +201,7 @@ impl BenchActivities {
         _ctx: ActivityContext,
         id: u64,
     ) -> Result<Profile, ActivityError> {
-        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
-        Ok(Profile {
-            id,
-            ..PROFILE.clone()
-        })
+        Ok(counted_profile(id))
     }
 }
 
@@ -232,11 +229,7 @@ impl ProductionActivities {
         _ctx: ActivityContext,
         id: u64,
     ) -> Result<Profile, ActivityError> {
-        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
-        Ok(Profile {
-            id,
-            ..PROFILE.clone()
-        })
+        Ok(counted_profile(id))
     }
 
     #[cached_activity(ttl = "1h", backend = production_backend(&CLUSTER_BACKEND))]
@@ -245,11 +238,7 @@ impl ProductionActivities {
         _ctx: ActivityContext,
         id: u64,
     ) -> Result<Profile, ActivityError> {
-        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
-        Ok(Profile {
-            id,
-            ..PROFILE.clone()
-        })
+        Ok(counted_profile(id))
     }
 }
 
