@@ -50,9 +50,10 @@ impl ClusterNodes {
     }
 
     fn builder(&self, timeout: Duration) -> ClusterClientBuilder {
+        // No response timeout: each operation is bounded by the backend, and redis-rs's own
+        // timers (one per attempt, one overall) would only add to the cost of every hit.
         let mut builder = ClusterClientBuilder::new(self.nodes.clone())
             .connection_timeout(timeout)
-            .response_timeout(timeout)
             // Redirections and a slot map refresh are retried within the deadline; a dead
             // node is the breaker's business, not a reason to wait.
             .retries(4)
