@@ -102,14 +102,11 @@ where
 /// The entry's finished key and the caller's log context, or `None` when the call runs uncached
 /// (caching off, no backend, or an input that could not be hashed, which is logged).
 fn keyed(entry: Entry, ctx: &ActivityContext) -> Option<(Keyed, Caller)> {
-    if !entry.is_cached() {
-        return None;
-    }
-    let caller = Caller::of(ctx);
     match entry.describe() {
-        Ok(Described::Keyed(keyed)) => Some((keyed, caller)),
+        Ok(Described::Keyed(keyed)) => Some((keyed, Caller::of(ctx))),
         Ok(Described::Off | Described::NoBackend) => None,
         Err(error) => {
+            let caller = Caller::of(ctx);
             tracing::warn!(
                 target: TARGET,
                 activity_type = %caller.activity_type,

@@ -72,11 +72,6 @@ impl Entry {
         Self { state: State::Off }
     }
 
-    /// Whether there is an entry at all: caching is on and a backend is configured.
-    pub(crate) fn is_cached(&self) -> bool {
-        matches!(self.state, State::Hashing { .. })
-    }
-
     /// Finishes the key; fails if an input could not be hashed.
     pub(crate) fn describe(self) -> Result<Described, EncodeError> {
         Ok(match self.state {

@@ -16,8 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use super::{BackendError, BackendErrorKind, CacheBackend, SharedBackend};
 use crate::log::{Caller, TARGET, event};
 
-/// Logs a backend failure that makes the call run uncached: a warning if it starts an outage of
-/// `backend`, a debug event otherwise.
+/// Logs a backend failure that makes the call run uncached.
 pub(crate) fn fallback(
     backend: &SharedBackend,
     caller: &Caller,
@@ -25,13 +24,14 @@ pub(crate) fn fallback(
     error: &BackendError,
     what: &str,
 ) {
-    if failure_is_news(backend, key, error) {
-        event!(warn, caller, key, %error,
-            "cache fallback: {what} failed; running the activity uncached (further failures \
-             are logged at debug level until the backend answers again)");
-    } else {
-        event!(debug, caller, key, %error, "cache fallback: {what} failed; running the activity uncached");
-    }
+    report(
+        backend,
+        caller,
+        key,
+        error,
+        what,
+        "running the activity uncached",
+    );
 }
 
 /// Logs a store that failed: the result is returned but not cached.
@@ -41,12 +41,33 @@ pub(crate) fn store_failed(
     key: &str,
     error: &BackendError,
 ) {
+    report(
+        backend,
+        caller,
+        key,
+        error,
+        "storing the result",
+        "it is returned but not cached",
+    );
+}
+
+/// Logs that `what` failed, with its consequence: a warning if the failure starts an outage of
+/// the part of `backend` that holds `key` (or is a refusal not seen before), a debug event
+/// otherwise.
+fn report(
+    backend: &SharedBackend,
+    caller: &Caller,
+    key: &str,
+    error: &BackendError,
+    what: &str,
+    consequence: &str,
+) {
     if failure_is_news(backend, key, error) {
         event!(warn, caller, key, %error,
-            "cache fallback: storing the result failed; it is returned but not cached");
+            "cache fallback: {what} failed; {consequence} (further failures are logged at debug \
+             level until the backend answers again)");
     } else {
-        event!(debug, caller, key, %error,
-            "cache fallback: storing the result failed; it is returned but not cached");
+        event!(debug, caller, key, %error, "cache fallback: {what} failed; {consequence}");
     }
 }
 

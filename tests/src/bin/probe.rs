@@ -16,9 +16,10 @@
 
 use std::process::ExitCode;
 
-use temporal_cache_runtime::{caching_enabled, invalidate_cache, set_cache_backend};
+use temporal_cache_runtime::{
+    RedisCacheBackend, caching_enabled, invalidate_cache, set_cache_backend,
+};
 use temporal_cache_tests::activities::{Cached, Output, body_started, collections, runs};
-use temporal_cache_tests::backend_for;
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::workflows::{CallWorkflow, WaitWorkflow};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
@@ -60,7 +61,7 @@ async fn main() -> ExitCode {
 }
 
 async fn worker(address: &str, redis_url: &str, task_queue: &str) -> Result<(), BoxError> {
-    set_cache_backend(backend_for(redis_url)?);
+    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
     let connection =
         Connection::connect(ConnectionOptions::new(Url::parse(address)?).build()).await?;
     let client = Client::new(connection, ClientOptions::new("default").build())?;
@@ -85,7 +86,7 @@ async fn worker(address: &str, redis_url: &str, task_queue: &str) -> Result<(), 
 }
 
 async fn echo(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError> {
-    set_cache_backend(backend_for(redis_url)?);
+    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
     let value: u64 = value.parse()?;
     let first = run(Cached::echo, MultiArgs2(token.to_owned(), value)).await;
     let second = run(Cached::echo, MultiArgs2(token.to_owned(), value)).await;
@@ -101,7 +102,7 @@ async fn echo(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError>
 }
 
 async fn invalidate(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError> {
-    set_cache_backend(backend_for(redis_url)?);
+    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
     let value: u64 = value.parse()?;
     let removed = invalidate_cache!(Cached::echo, token.to_owned(), value).await?;
     println!(
@@ -130,7 +131,7 @@ async fn calls(
     count: &str,
     millis: &str,
 ) -> Result<(), BoxError> {
-    set_cache_backend(backend_for(redis_url)?);
+    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
     let (count, millis): (usize, u64) = (count.parse()?, millis.parse()?);
     println!("ready");
     let mut go = String::new();
@@ -147,7 +148,7 @@ async fn calls(
 }
 
 async fn hold(redis_url: &str, activity: &str, token: &str, millis: &str) -> Result<(), BoxError> {
-    set_cache_backend(backend_for(redis_url)?);
+    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
     let millis: u64 = millis.parse()?;
     let announce = async {
         body_started(token).await;
@@ -159,7 +160,7 @@ async fn hold(redis_url: &str, activity: &str, token: &str, millis: &str) -> Res
 }
 
 async fn by_collections(redis_url: &str, token: &str) -> Result<(), BoxError> {
-    set_cache_backend(backend_for(redis_url)?);
+    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
     let (words, counts) = collections(false);
     let output = run(
         Cached::by_collections,

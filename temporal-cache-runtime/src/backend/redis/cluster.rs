@@ -4,10 +4,8 @@
 //! Every key of one entry (value, lease, channel) carries the entry's digest as its hash tag, so
 //! the lease scripts touch one slot and the entry's wake-ups go to the shard that holds it.
 
-use ::redis::IntoConnectionInfo;
-
 use super::connection::{ClusterNodes, Endpoint};
-use super::{RedisCacheBackend, configuration, tls};
+use super::{RedisCacheBackend, connection_info};
 use crate::backend::{BackendError, BackendErrorKind};
 
 /// The number of hash slots of a Redis Cluster.
@@ -36,24 +34,16 @@ impl RedisCacheBackend {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let mut infos = Vec::new();
-        for node in nodes {
-            let info = node
-                .as_ref()
-                .into_connection_info()
-                .map_err(configuration)?;
-            if tls::skips_verification(&info) {
-                return Err(BackendError::new(
-                    BackendErrorKind::Configuration,
-                    "a node URL asks to skip TLS certificate checks (#insecure), which a cluster \
-                     backend does not offer",
-                ));
-            }
-            if tls::is_tls(&info) {
-                tls::install_crypto_provider();
-            }
-            infos.push(info);
-        }
+        let infos = nodes
+            .into_iter()
+            .map(|node| {
+                connection_info(
+                    node.as_ref(),
+                    "a node URL asks to skip TLS certificate checks (#insecure), which a \
+                     cluster backend does not offer",
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if infos.is_empty() {
             return Err(BackendError::new(
                 BackendErrorKind::Configuration,
@@ -65,6 +55,17 @@ impl RedisCacheBackend {
             credentials: None,
             tls: None,
         })))
+    }
+
+    /// A backend for `urls`: one URL names a single server ([`new`](Self::new)), several
+    /// separated by commas name the nodes of a cluster ([`cluster`](Self::cluster)). The form
+    /// `TEMPORAL_CACHE_REDIS_URL` takes.
+    pub fn from_urls(urls: &str) -> Result<Self, BackendError> {
+        if urls.contains(',') {
+            Self::cluster(urls.split(',').map(str::trim))
+        } else {
+            Self::new(urls)
+        }
     }
 
     /// Whether this backend talks to a Redis Cluster.
@@ -81,13 +82,9 @@ impl RedisCacheBackend {
         }
     }
 
-    /// The fault domain of `key` for the runtime's once-per-outage warnings.
+    /// The fault domain of `key` for the runtime's once-per-outage warnings: a range of slots.
     pub(super) fn fault_domain_of(&self, key: &str) -> u64 {
-        if self.endpoint.is_cluster() {
-            (usize::from(slot(key)) / SLOTS_PER_FAULT_DOMAIN) as u64
-        } else {
-            0
-        }
+        (self.circuit_of(key) / SLOTS_PER_FAULT_DOMAIN) as u64
     }
 }
 

@@ -35,11 +35,7 @@ impl RedisCacheBackend {
                 format!("{} is not set", Self::URL_ENV_VAR),
             )
         })?;
-        let mut backend = if url.contains(',') {
-            Self::cluster(url.split(',').map(str::trim))?
-        } else {
-            Self::new(&url)?
-        };
+        let mut backend = Self::from_urls(&url)?;
         let ca = var(Self::CA_FILE_ENV_VAR);
         let certificate = var(Self::CLIENT_CERT_FILE_ENV_VAR);
         let key = var(Self::CLIENT_KEY_FILE_ENV_VAR);

@@ -16,7 +16,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use ::redis::{Client, IntoConnectionInfo, RedisError, Script, Value};
+use ::redis::{Client, ConnectionInfo, IntoConnectionInfo, RedisError, Script, Value};
 use tokio::sync::OnceCell;
 
 use self::breaker::Breaker;
@@ -85,17 +85,11 @@ impl RedisCacheBackend {
     /// skip certificate checks (`#insecure`) is refused: that takes
     /// [`RedisTls::dangerously_accept_any_server_certificate`], a name nobody writes by mistake.
     pub fn new(url: &str) -> Result<Self, BackendError> {
-        let info = url.into_connection_info().map_err(configuration)?;
-        if tls::skips_verification(&info) {
-            return Err(BackendError::new(
-                BackendErrorKind::Configuration,
-                "the URL asks to skip TLS certificate checks (#insecure); remove that and use \
-                 RedisTls::dangerously_accept_any_server_certificate() if you really mean it",
-            ));
-        }
-        if tls::is_tls(&info) {
-            tls::install_crypto_provider();
-        }
+        let info = connection_info(
+            url,
+            "the URL asks to skip TLS certificate checks (#insecure); remove that and use \
+             RedisTls::dangerously_accept_any_server_certificate() if you really mean it",
+        )?;
         Ok(Self::from_client(
             Client::open(info).map_err(configuration)?,
         ))
@@ -274,6 +268,25 @@ impl RedisCacheBackend {
         self.bounded(invocation.invoke_async::<Value>(&mut connection))
             .await
     }
+}
+
+/// Parses `url`, refusing one that asks to skip certificate checks (`#insecure`) with
+/// `insecure_refusal`, and makes rustls ready for a `rediss://` one.
+fn connection_info(
+    url: &str,
+    insecure_refusal: &'static str,
+) -> Result<ConnectionInfo, BackendError> {
+    let info = url.into_connection_info().map_err(configuration)?;
+    if tls::skips_verification(&info) {
+        return Err(BackendError::new(
+            BackendErrorKind::Configuration,
+            insecure_refusal,
+        ));
+    }
+    if tls::is_tls(&info) {
+        tls::install_crypto_provider();
+    }
+    Ok(info)
 }
 
 fn configuration(error: RedisError) -> BackendError {
