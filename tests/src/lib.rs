@@ -20,34 +20,38 @@
 pub mod redis_server;
 pub mod temporal_server;
 
-/// The backend a test process uses for `url`: a Redis Cluster when `url` lists several nodes
-/// separated by commas (`redis://127.0.0.1:7000,redis://127.0.0.1:7001`), else a single server.
+/// Installs a `tracing` subscriber that writes through the test harness's capture and records
+/// the cache's warnings (see [`warnings`]).
 ///
-/// # Errors
-///
-/// When a URL is invalid.
-pub fn backend_for(
-    url: &str,
-) -> Result<temporal_cache_runtime::RedisCacheBackend, temporal_cache_runtime::BackendError> {
-    if url.contains(',') {
-        temporal_cache_runtime::RedisCacheBackend::cluster(url.split(','))
-    } else {
-        temporal_cache_runtime::RedisCacheBackend::new(url)
-    }
-}
-
-/// Installs a `tracing` subscriber that writes through the test harness's capture.
-///
-/// The filter comes from `RUST_LOG` and defaults to `warn`. Calling it more than once (from many
-/// tests in one process) is harmless: only the first call installs a subscriber.
+/// The filter of what is written comes from `RUST_LOG` and defaults to `warn`. Calling it more
+/// than once (from many tests in one process) is harmless: only the first call installs a
+/// subscriber.
 pub fn init_tracing() {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     // An error only means a global subscriber is already installed, which is what we want.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_test_writer()
+    let _ = tracing_subscriber::registry()
+        .with(warnings::layer())
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_test_writer()
+                .with_filter(filter),
+        )
         .try_init();
+}
+
+/// Runs the tests of one test file one at a time, for files whose tests point the global
+/// backend at a server of their own or count warnings; installs [`init_tracing`] first.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    init_tracing();
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 // The Temporal dev server's launcher uses the process plumbing of `temporal-cache-servers` too.

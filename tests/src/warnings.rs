@@ -1,24 +1,28 @@
 //! The cache's warnings as a test sees them: each one's fields, recorded by a `tracing` layer
-//! installed once per test process, for tests that count warnings or read what they name.
+//! that [`init_tracing`](crate::init_tracing) installs in every test process, for tests that
+//! count warnings or read what they name.
 
-use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::filter_fn;
 
 static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Installs the recorder as this process's global subscriber (once; later calls do nothing).
-pub fn record() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        tracing_subscriber::registry().with(RecordWarnings).init();
-    });
-}
-
-/// The warnings recorded so far, each as ` field=value` pairs (the message among them).
+/// The warnings recorded so far, each as ` field=value` pairs (the message among them). Clear it
+/// before the calls whose warnings a test counts.
 pub fn recorded() -> MutexGuard<'static, Vec<String>> {
     WARNINGS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The recording layer, which sees the cache's warnings whatever `RUST_LOG` lets through.
+pub(crate) fn layer<S>() -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'lookup> tracing_subscriber::registry::LookupSpan<'lookup>,
+{
+    RecordWarnings.with_filter(filter_fn(|metadata| {
+        *metadata.level() == tracing::Level::WARN && metadata.target() == "temporal_cache"
+    }))
 }
 
 struct RecordWarnings;
@@ -31,13 +35,10 @@ impl tracing::field::Visit for Fields {
     }
 }
 
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RecordWarnings {
+impl<S: tracing::Subscriber> Layer<S> for RecordWarnings {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let metadata = event.metadata();
-        if *metadata.level() == tracing::Level::WARN && metadata.target() == "temporal_cache" {
-            let mut fields = Fields(String::new());
-            event.record(&mut fields);
-            recorded().push(fields.0);
-        }
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        recorded().push(fields.0);
     }
 }

@@ -4,8 +4,6 @@
 //! one warning names what is missing. The tests run one at a time: each points the global
 //! backend at a Redis of its own.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use temporal_cache_runtime::{RedisCacheBackend, invalidate_cache, set_cache_backend};
 use temporal_cache_tests::activities::{Cached, Output, runs, token};
 use temporal_cache_tests::environment::run;
@@ -14,12 +12,6 @@ use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::warnings;
 use temporalio_common::data_converters::MultiArgs2;
-
-fn serial() -> MutexGuard<'static, ()> {
-    warnings::record();
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// A Redis whose user `cache` (password `secret`) has exactly `rule`, and the URL that logs in
 /// as that user.
@@ -41,7 +33,7 @@ fn echo(token: &str, value: u64) -> Output {
 
 #[test]
 fn the_minimal_rule_is_enough_for_every_feature() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let (_redis, url) = server_with_user(&minimal_rule());
     set_cache_backend(RedisCacheBackend::new(&url).expect("a valid URL"));
     warnings::recorded().clear();
@@ -90,7 +82,7 @@ fn the_minimal_rule_is_enough_for_every_feature() {
 
 #[test]
 fn a_rule_without_evalsha_fails_open_with_one_warning_naming_it() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let rule = minimal_rule().replace(" +evalsha", "");
     let (_redis, url) = server_with_user(&rule);
     set_cache_backend(RedisCacheBackend::new(&url).expect("a valid URL"));

@@ -5,7 +5,6 @@
 //! points the global backend at a cluster of its own.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
@@ -19,12 +18,6 @@ use temporalio_common::data_converters::MultiArgs2;
 
 /// How long a failover may take on a loaded machine (a few seconds here).
 const FAILOVER_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn serial() -> MutexGuard<'static, ()> {
-    temporal_cache_tests::init_tracing();
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// A fresh cluster of 3 masters and 3 replicas, made the global backend.
 fn cluster() -> RedisCluster {
@@ -94,7 +87,7 @@ fn store_and_locate(cluster: &RedisCluster, tokens: &[String]) -> HashMap<String
 
 #[test]
 fn policies_ttls_and_invalidation_work_on_a_cluster() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let _cluster = cluster();
     let token = token("cluster-policies");
 
@@ -124,7 +117,7 @@ fn policies_ttls_and_invalidation_work_on_a_cluster() {
 
 #[test]
 fn fifty_identical_calls_over_two_processes_run_once_woken_by_sharded_pub_sub() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let cluster = cluster();
     let token = token("cluster-flight");
     let urls = cluster.urls().join(",");
@@ -166,7 +159,7 @@ fn fifty_identical_calls_over_two_processes_run_once_woken_by_sharded_pub_sub() 
 
 #[test]
 fn a_dead_master_costs_only_its_slots_and_caching_resumes_after_failover() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let mut cluster = cluster();
     let tokens: Vec<String> = (0..24).map(|i| token(&format!("failover-{i}"))).collect();
     let located = store_and_locate(&cluster, &tokens);
@@ -221,7 +214,7 @@ fn a_dead_master_costs_only_its_slots_and_caching_resumes_after_failover() {
 
 #[test]
 fn slots_moved_under_load_lose_no_hit() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let cluster = cluster();
     let tokens: Vec<String> = (0..24).map(|i| token(&format!("reshard-{i}"))).collect();
     let located = store_and_locate(&cluster, &tokens);

@@ -5,8 +5,6 @@
 //! own.
 
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
@@ -16,49 +14,14 @@ use temporal_cache_tests::environment::{run, try_run};
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
+use temporal_cache_tests::warnings;
 use temporal_cache_tests::workflows::SeriesWorkflow;
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-use tracing_subscriber::Layer as _;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 
 const DEADLINE: Duration = Duration::from_millis(100);
 const COOL_DOWN: Duration = Duration::from_millis(200);
-
-/// Warnings the runtime logged, counted by a tracing layer.
-static WARNINGS: AtomicUsize = AtomicUsize::new(0);
-
-struct CountWarnings;
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountWarnings {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let metadata = event.metadata();
-        if *metadata.level() == tracing::Level::WARN && metadata.target() == "temporal_cache" {
-            WARNINGS.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
-/// Runs the tests of this file one at a time, with warnings counted.
-fn serial() -> MutexGuard<'static, ()> {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-        tracing_subscriber::registry()
-            .with(CountWarnings)
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_test_writer()
-                    .with_filter(filter),
-            )
-            .init();
-    });
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// A backend on `redis` with a tight deadline and a quick breaker, made the global one.
 fn use_redis(url: &str) {
@@ -113,7 +76,7 @@ async fn load(token: &str, calls_per_task: u64) -> usize {
 
 #[test]
 fn redis_killed_under_load_then_restarted() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let mut redis = RedisServer::start();
     use_redis(&redis.url());
     block_on(async {
@@ -167,7 +130,7 @@ fn signal(pid: &str, signal: &str) {
 
 #[test]
 fn a_hung_redis_costs_at_most_the_deadline() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let redis = RedisServer::start();
     use_redis(&redis.url());
     let pid = redis_pid(&redis);
@@ -202,7 +165,7 @@ fn a_hung_redis_costs_at_most_the_deadline() {
 
 #[test]
 fn writes_refused_for_lack_of_memory_leave_activities_working() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let redis =
         RedisServer::start_with(&["--maxmemory", "1mb", "--maxmemory-policy", "noeviction"]);
     use_redis(&redis.url());
@@ -231,27 +194,28 @@ fn writes_refused_for_lack_of_memory_leave_activities_working() {
 
 #[test]
 fn a_wrong_password_means_uncached_calls_and_one_warning() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     block_on(async {
         // Start from a healthy backend, so that the outage below is news.
         set_cache_backend(MemoryCacheBackend::new());
         run(Cached::echo, MultiArgs2(token("healthy"), 1)).await;
         let redis = RedisServer::start_with(&["--requirepass", "secret"]);
         use_redis(&redis.url().replace("redis://", "redis://:wrong@"));
-        WARNINGS.store(0, Ordering::SeqCst);
+        warnings::recorded().clear();
 
         let token = token("wrong-password");
         for expected_run in 1..=10 {
             let output = run(Cached::echo, MultiArgs2(token.clone(), 3)).await;
             assert_eq!((output.value, output.run), (3, expected_run));
         }
-        assert_eq!(WARNINGS.load(Ordering::SeqCst), 1, "one clear warning");
+        let warnings = warnings::recorded();
+        assert_eq!(warnings.len(), 1, "one clear warning: {warnings:#?}");
     });
 }
 
 #[test]
 fn unreadable_entries_of_every_kind_heal() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let redis = RedisServer::start();
     use_redis(&redis.url());
     block_on(async {
@@ -289,7 +253,7 @@ fn unreadable_entries_of_every_kind_heal() {
 
 #[test]
 fn results_over_the_size_limit_are_returned_but_not_stored() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let redis = RedisServer::start();
     set_cache_backend(
         RedisCacheBackend::new(&redis.url())
@@ -321,7 +285,7 @@ fn results_over_the_size_limit_are_returned_but_not_stored() {
 
 #[test]
 fn a_workflow_completes_correctly_when_redis_dies_under_it() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let mut redis = RedisServer::start();
     use_redis(&redis.url());
     let temporal = TemporalServer::shared();
@@ -370,7 +334,7 @@ fn a_workflow_completes_correctly_when_redis_dies_under_it() {
 
 #[test]
 fn a_worker_started_while_redis_is_away_picks_it_up_when_it_appears() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let mut redis = RedisServer::start();
     redis.kill();
     use_redis(&redis.url());
@@ -387,7 +351,7 @@ fn a_worker_started_while_redis_is_away_picks_it_up_when_it_appears() {
 
 #[test]
 fn a_read_only_replica_and_a_busy_script_are_misses() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let primary = RedisServer::start();
     let replica =
         RedisServer::start_with(&["--replicaof", "127.0.0.1", &primary.port().to_string()]);

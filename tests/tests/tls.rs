@@ -4,7 +4,6 @@
 //! miss with one warning, within the operation timeout. The tests run one at a time: each points
 //! the global backend at a Redis of its own.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use temporal_cache_runtime::backend::{BackendErrorKind, RedisCacheBackend, RedisTls};
@@ -19,12 +18,6 @@ use temporal_cache_tests::warnings;
 use temporalio_common::data_converters::MultiArgs2;
 
 const DEADLINE: Duration = Duration::from_millis(500);
-
-fn serial() -> MutexGuard<'static, ()> {
-    warnings::record();
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 fn material() -> TlsMaterial {
     TlsMaterial::generate().unwrap_or_else(|e| panic!("{e}"))
@@ -77,7 +70,7 @@ fn assert_uncached_with_one_warning(token: &str, what: &str) {
 
 #[test]
 fn a_private_ca_gives_hits_and_misses() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let tls = material();
     let redis = tls_server(TlsSettings::new(&tls, ClientCerts::Optional));
     use_backend(
@@ -89,7 +82,7 @@ fn a_private_ca_gives_hits_and_misses() {
 
 #[test]
 fn mutual_tls_presents_the_client_certificate() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let tls = material();
     let redis = tls_server(TlsSettings::new(&tls, ClientCerts::Required));
     use_backend(
@@ -103,7 +96,7 @@ fn mutual_tls_presents_the_client_certificate() {
 
 #[test]
 fn without_the_client_certificate_mutual_tls_is_a_miss_with_one_warning() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let tls = material();
     let redis = tls_server(TlsSettings::new(&tls, ClientCerts::Required));
     use_backend(
@@ -115,7 +108,7 @@ fn without_the_client_certificate_mutual_tls_is_a_miss_with_one_warning() {
 
 #[test]
 fn an_untrusted_server_is_a_miss_with_one_warning() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let tls = material();
     let redis = tls_server(TlsSettings::new(&tls, ClientCerts::Optional));
     use_backend(
@@ -127,7 +120,7 @@ fn an_untrusted_server_is_a_miss_with_one_warning() {
 
 #[test]
 fn an_expired_certificate_is_a_miss_with_one_warning() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let tls = material();
     let redis = tls_server(
         TlsSettings::new(&tls, ClientCerts::Optional).presenting(ServerCertificate::Expired),
@@ -141,7 +134,7 @@ fn an_expired_certificate_is_a_miss_with_one_warning() {
 
 #[test]
 fn a_plain_tcp_server_behind_rediss_is_a_miss_with_one_warning() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let tls = material();
     let redis = RedisServer::start().unwrap_or_else(|e| panic!("{e}"));
     let url = redis.url().replace("redis://", "rediss://");
@@ -151,7 +144,7 @@ fn a_plain_tcp_server_behind_rediss_is_a_miss_with_one_warning() {
 
 #[test]
 fn skipping_certificate_checks_takes_the_alarming_name() {
-    let _serial = serial();
+    let _serial = temporal_cache_tests::serial();
     let tls = material();
     let redis = tls_server(TlsSettings::new(&tls, ClientCerts::Optional));
     let refused = RedisCacheBackend::new(&format!("{}#insecure", redis.url()))
