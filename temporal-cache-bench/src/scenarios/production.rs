@@ -80,7 +80,7 @@ pub(crate) async fn measure() -> BenchResult<ProductionReport> {
     let client = redis::cluster::ClusterClient::new(cluster.urls())?;
     let floor_connection = client.get_async_connection().await?;
     let hit = hit_op(ProductionActivities::fetch_small_cluster.name(), false).await?;
-    let key = store_and_find_key(&cluster, &hit).await?;
+    let key = store_and_find_key(&cluster, &hit, 0).await?;
     let floor = bare_get(floor_connection, key);
     let cluster_hits = rounds(&floor, &hit, "cluster").await?;
     let cluster_round_trips_per_miss = round_trips_per_miss(&cluster).await?;
@@ -182,10 +182,10 @@ fn cluster_keys(cluster: &RedisCluster) -> BenchResult<HashSet<String>> {
     Ok(keys)
 }
 
-/// Stores input 0's entry and returns its key, found in the cluster.
-async fn store_and_find_key(cluster: &RedisCluster, hit: &Op) -> BenchResult<String> {
+/// Stores the entry of input `slot` with `call` and returns its key, found in the cluster.
+async fn store_and_find_key(cluster: &RedisCluster, call: &Op, slot: usize) -> BenchResult<String> {
     let before = cluster_keys(cluster)?;
-    hit(0).await?;
+    call(slot).await?;
     let new: Vec<String> = cluster_keys(cluster)?
         .difference(&before)
         .cloned()
@@ -252,16 +252,8 @@ async fn failover(cluster: &mut RedisCluster) -> BenchResult<Failover> {
     let first = 2_000_000_usize;
     let mut by_master: Vec<(usize, usize)> = Vec::new();
     for entry in 0..FAILOVER_ENTRIES as usize {
-        let before = cluster_keys(cluster)?;
-        call(first + entry).await?;
-        let new: Vec<String> = cluster_keys(cluster)?
-            .difference(&before)
-            .cloned()
-            .collect();
-        let [key] = new.as_slice() else {
-            return Err("a failover entry was not stored exactly once".into());
-        };
-        by_master.push((first + entry, cluster.master_of_slot(key_slot(key))?));
+        let key = store_and_find_key(cluster, &call, first + entry).await?;
+        by_master.push((first + entry, cluster.master_of_slot(key_slot(&key))?));
     }
     let dead = by_master[0].1;
     let (on_dead, elsewhere): (Vec<_>, Vec<_>) =
