@@ -4,7 +4,7 @@
 //! replica is promoted; slots moved under load lose no hit. The tests run one at a time: each
 //! points the global backend at a cluster of its own.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
@@ -57,9 +57,16 @@ fn calls_of(cluster: &RedisCluster, command: &str) -> u64 {
         .sum()
 }
 
-/// Stores one entry per token and says which master holds it (found in the cluster, not
-/// computed, so that the test does not depend on the key layout).
-fn store_and_locate(cluster: &RedisCluster, tokens: &[String]) -> HashMap<String, usize> {
+/// Where an entry is.
+#[derive(Debug, Clone, Copy)]
+struct Located {
+    master: usize,
+    slot: u16,
+}
+
+/// Stores one entry per token and says which master and slot hold it (found in the cluster,
+/// not computed, so that the test does not depend on the key layout).
+fn store_and_locate(cluster: &RedisCluster, tokens: &[String]) -> HashMap<String, Located> {
     let masters = cluster.masters().expect("the topology");
     let mut located = HashMap::new();
     for token in tokens {
@@ -72,8 +79,9 @@ fn store_and_locate(cluster: &RedisCluster, tokens: &[String]) -> HashMap<String
                 .cloned()
                 .collect();
             if let [key] = new.as_slice() {
-                assert_eq!(cluster.master_of_slot(key_slot(key)).expect("slot"), node);
-                located.insert(token.clone(), node);
+                let slot = key_slot(key);
+                assert_eq!(cluster.master_of_slot(slot).expect("slot"), node);
+                located.insert(token.clone(), Located { master: node, slot });
             }
         }
     }
@@ -163,9 +171,10 @@ fn a_dead_master_costs_only_its_slots_and_caching_resumes_after_failover() {
     let mut cluster = cluster();
     let tokens: Vec<String> = (0..24).map(|i| token(&format!("failover-{i}"))).collect();
     let located = store_and_locate(&cluster, &tokens);
-    let dead = *located.values().next().expect("some entry");
-    let (on_dead, elsewhere): (Vec<&String>, Vec<&String>) =
-        tokens.iter().partition(|token| located[*token] == dead);
+    let dead = located.values().next().expect("some entry").master;
+    let (on_dead, elsewhere): (Vec<&String>, Vec<&String>) = tokens
+        .iter()
+        .partition(|token| located[*token].master == dead);
     assert!(!on_dead.is_empty() && !elsewhere.is_empty());
 
     cluster.kill_node(dead);
@@ -222,38 +231,42 @@ fn slots_moved_under_load_lose_no_hit() {
     let (from, to) = (masters[0], masters[1]);
     let moved: Vec<&String> = tokens
         .iter()
-        .filter(|token| located[*token] == from)
+        .filter(|token| located[*token].master == from)
         .collect();
     assert!(!moved.is_empty());
-    let slots = cluster
-        .topology()
-        .expect("the topology")
-        .slots_of(from)
-        .to_vec();
+    // The slots of the entries under test, with their keys, one slot at a time.
+    let slots: BTreeSet<u16> = moved.iter().map(|token| located[*token].slot).collect();
 
-    let (done_sender, done) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
-        scope.spawn(|| {
-            for range in &slots {
+        let mover = scope.spawn(|| {
+            for &slot in &slots {
                 cluster
-                    .move_slots(range.clone(), to)
+                    .move_slots(slot..=slot, to)
                     .unwrap_or_else(|e| panic!("{e}"));
             }
-            done_sender.send(()).expect("the test waits");
         });
         let mut calls = 0;
+        // Rounds of calls until the mover is done, whether it moved every slot or failed (its
+        // panic then fails the test when the scope joins it).
         loop {
             for token in &tokens {
                 let output = echo(token, 7);
                 assert_eq!((output.value, output.run), (7, 1), "a hit, moving or not");
                 calls += 1;
             }
-            if done.try_recv().is_ok() {
+            if mover.is_finished() {
                 break;
             }
         }
-        println!("{calls} calls while {} slot ranges moved", slots.len());
+        println!("{calls} calls while {} slots moved", slots.len());
     });
+    for &slot in &slots {
+        assert_eq!(
+            cluster.master_of_slot(slot).expect("slot"),
+            to,
+            "slot {slot} moved"
+        );
+    }
     let after: BTreeMap<&String, u32> = moved
         .iter()
         .map(|token| (*token, echo(token, 7).run))
