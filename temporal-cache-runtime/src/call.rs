@@ -43,7 +43,8 @@ where
         Acquired::Run(slot) => slot,
     };
     let outcome = body(ctx).await;
-    let bytes = value::encode(&outcome, codec, slot.max_value_bytes(), &caller, slot.key());
+    let raw = value::raw(&outcome, codec, slot.storage());
+    let bytes = slot.stored_form(raw, &caller).await;
     slot.finish(bytes, &caller).await;
     outcome
 }
@@ -90,10 +91,13 @@ where
         }
     };
     let outcome = body(ctx);
-    let bytes = value::encode(&outcome, codec, slot.max_value_bytes(), &caller, slot.key());
+    let raw = value::raw(&outcome, codec, slot.storage());
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = blocking::wait_for(
-        async move { slot.finish(bytes, &caller).await },
+        async move {
+            let bytes = slot.stored_form(raw, &caller).await;
+            slot.finish(bytes, &caller).await;
+        },
         blocking::BRIDGE_LIMIT,
     );
     outcome

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::backend::SharedBackend;
 use crate::global;
-use crate::key::{EncodeError, KeyBuilder, KeyInput};
+use crate::key::{EncodeError, KeyBuilder, KeyInput, Scope};
 use crate::spec::CacheSpec;
 
 /// One call's entry being described, input by input.
@@ -46,11 +46,11 @@ pub(crate) struct Keyed {
 }
 
 impl Entry {
-    /// The entry of a call of `activity_type` with the activity's `spec`, in its own backend if it
-    /// has one, else in the global one.
+    /// The entry of a call of the activity in `scope` with the activity's `spec`, in its own
+    /// backend if it has one, else in the global one.
     pub fn new(
         spec: &'static CacheSpec,
-        activity_type: &str,
+        scope: Scope<'_>,
         own_backend: Option<SharedBackend>,
     ) -> Self {
         if !global::caching_enabled() {
@@ -58,7 +58,12 @@ impl Entry {
         }
         let state = match global::resolve(own_backend) {
             Some(backend) => State::Hashing {
-                key: KeyBuilder::new(backend.key_prefix(), spec, activity_type),
+                key: KeyBuilder::new(
+                    backend.key_prefix(),
+                    backend.storage().key_secret(),
+                    spec,
+                    scope,
+                ),
                 spec,
                 backend,
             },

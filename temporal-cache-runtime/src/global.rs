@@ -17,6 +17,23 @@ static DISABLED_BY_ENV: LazyLock<bool> = LazyLock::new(|| {
     })
 });
 
+/// The environment variable that names the Temporal namespace `invalidate_cache!` works in when
+/// it is not given one: the variable Temporal's own CLI and client configuration read.
+pub const NAMESPACE_ENV_VAR: &str = "TEMPORAL_NAMESPACE";
+
+/// The namespace `invalidate_cache!` removes entries from when it is not given one: the value
+/// of [`NAMESPACE_ENV_VAR`] if set, else Temporal's `default` namespace.
+pub fn default_namespace() -> &'static str {
+    static NAMESPACE: LazyLock<String> = LazyLock::new(|| {
+        std::env::var(NAMESPACE_ENV_VAR)
+            .ok()
+            .map(|namespace| namespace.trim().to_owned())
+            .filter(|namespace| !namespace.is_empty())
+            .unwrap_or_else(|| "default".to_owned())
+    });
+    &NAMESPACE
+}
+
 /// Sets the backend that every cached activity without a `backend = ...` of its own uses.
 ///
 /// Call it once at worker start-up, before the worker runs; calling it again replaces the

@@ -62,7 +62,6 @@ pub async fn invalidate(entry: Entry) -> Result<bool, InvalidateError> {
 }
 
 /// The registered activity type name of an activity marker (`MyActivities::fetch_user`).
-#[doc(hidden)]
-pub fn activity_name<M: ActivityDefinition>(marker: &M) -> &str {
+pub(crate) fn activity_name<M: ActivityDefinition>(marker: &M) -> &str {
     marker.name()
 }

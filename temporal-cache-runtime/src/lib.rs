@@ -95,14 +95,15 @@ pub mod backend;
 mod blocking;
 mod call;
 mod entry;
-mod envelope;
 mod global;
 mod invalidate;
 mod key;
 mod lock;
 mod log;
 mod outcome;
+mod secret;
 mod spec;
+mod storage;
 mod value;
 
 #[cfg(feature = "redis")]
@@ -111,9 +112,14 @@ pub use backend::{
     BackendError, CacheBackend, IntoCacheBackend, MemoryCacheBackend, SharedBackend,
 };
 pub use global::{
-    DISABLE_ENV_VAR, cache_backend, caching_enabled, clear_cache_backend, set_cache_backend,
+    DISABLE_ENV_VAR, NAMESPACE_ENV_VAR, cache_backend, caching_enabled, clear_cache_backend,
+    default_namespace, set_cache_backend,
 };
 pub use invalidate::InvalidateError;
+pub use key::KeySecret;
+pub use secret::SecretError;
+pub use storage::Storage;
+pub use value::{Compression, EncryptionKey, Keyring};
 
 /// Caches an activity's result; see the [crate documentation](crate) for its arguments.
 ///
@@ -146,6 +152,10 @@ pub use temporal_cache_macros::cached_activity;
 /// policy. The result is a future of `Result<bool, InvalidateError>`: `true` if an entry was
 /// removed.
 ///
+/// Entries belong to a Temporal namespace: give it first, `invalidate_cache!(namespace = "billing",
+/// UserActivities::fetch_user, 123)` (any `&str`-like expression); without it, the namespace is
+/// [`default_namespace()`]: `$TEMPORAL_NAMESPACE`, else `default`.
+///
 /// ```
 /// # use temporal_cache_runtime::{cached_activity, invalidate_cache, set_cache_backend, MemoryCacheBackend};
 /// # use temporalio_macros::activities;
@@ -164,6 +174,8 @@ pub use temporal_cache_macros::cached_activity;
 /// set_cache_backend(MemoryCacheBackend::new());
 /// let removed = invalidate_cache!(UserActivities::fetch_user, 123).await?;
 /// assert!(!removed, "nothing was cached yet");
+/// let tenant = String::from("tenant-a");
+/// assert!(!invalidate_cache!(namespace = tenant, UserActivities::fetch_user, 123).await?);
 /// # Ok(())
 /// # }
 /// ```
@@ -176,10 +188,11 @@ pub mod __private {
     pub use crate::backend::IntoCacheBackend;
     pub use crate::call::{run, run_blocking};
     pub use crate::entry::{Entry, key_input};
-    pub use crate::invalidate::{activity_name, invalidate};
+    pub use crate::invalidate::invalidate;
     pub use crate::key::KeyInput;
+    pub use crate::key::Scope;
     pub use crate::outcome::{CacheableValue, Outcome, OutcomeCodec, outcome_codec};
-    pub use crate::spec::{CacheSpec, LockSpec};
+    pub use crate::spec::{CacheSpec, LockSpec, Namespaces};
     pub use core::option::Option::{None, Some};
     pub use core::time::Duration;
     pub use temporalio_sdk::activities::ActivityContext;
@@ -189,15 +202,31 @@ pub mod __private {
         Some(backend.into_cache_backend())
     }
 
-    /// The registered activity type of the activity running in `ctx`.
-    pub fn activity_type(ctx: &ActivityContext) -> &str {
-        &ctx.info().activity_type
+    /// The activity type and namespace of the activity running in `ctx`.
+    pub fn scope(ctx: &ActivityContext) -> Scope<'_> {
+        let info = ctx.info();
+        Scope {
+            activity_type: &info.activity_type,
+            namespace: &info.namespace,
+        }
     }
 
-    /// For the fuzz targets: decodes `bytes` as a stored entry of a JSON value; `true` if it
-    /// decoded.
-    pub fn decode_envelope(bytes: &[u8]) -> bool {
-        crate::envelope::decode::<serde_json::Value>(bytes).is_ok()
+    /// The scope `invalidate_cache!` describes an entry in: the activity type of `marker`, in
+    /// `namespace` or else [`default_namespace`].
+    pub fn invalidation_scope<'a, M: temporalio_common::ActivityDefinition>(
+        marker: &'a M,
+        namespace: Option<&'a str>,
+    ) -> Scope<'a> {
+        Scope {
+            activity_type: crate::invalidate::activity_name(marker),
+            namespace: namespace.unwrap_or_else(|| crate::global::default_namespace()),
+        }
+    }
+
+    /// For the fuzz targets: decodes `bytes` as a stored entry of a JSON value, by a plain, a
+    /// compressing and an encrypting backend; how many of them decoded it.
+    pub fn decode_envelope(bytes: &[u8]) -> usize {
+        crate::value::decodes_as_json(bytes)
     }
 
     /// For the fuzz targets: the key of an activity whose one input is `value`.
@@ -207,8 +236,13 @@ pub mod __private {
             version: "",
             source_hash: None,
             lock: None,
+            namespaces: Namespaces::Isolated,
         };
-        let mut key = crate::key::KeyBuilder::new("fuzz", &SPEC, "Fuzz::target");
+        let scope = Scope {
+            activity_type: "Fuzz::target",
+            namespace: "default",
+        };
+        let mut key = crate::key::KeyBuilder::new("fuzz", None, &SPEC, scope);
         key.input(0, value);
         key.finish().ok()
     }

@@ -2,9 +2,11 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use temporalio_common::data_converters::{
+    GenericPayloadConverter, PayloadConversionError, SerializationContext,
+};
+use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_sdk::activities::ActivityError;
-
-use crate::envelope::{self, DecodeError};
 
 /// A result value the cache can store and read back: `Serialize` and `Deserialize`.
 #[doc(hidden)]
@@ -13,10 +15,10 @@ use crate::envelope::{self, DecodeError};
     label = "this result type cannot be stored in the cache",
     note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type (Temporal needs them for activity results too)"
 )]
-pub trait CacheableValue: Serialize + DeserializeOwned {}
+pub trait CacheableValue: Serialize + DeserializeOwned + 'static {}
 
 #[diagnostic::do_not_recommend]
-impl<T: Serialize + DeserializeOwned> CacheableValue for T {}
+impl<T: Serialize + DeserializeOwned + 'static> CacheableValue for T {}
 
 /// The return type of a cached activity body.
 #[doc(hidden)]
@@ -73,10 +75,11 @@ impl Outcome for () {
     }
 }
 
-/// A value's stored form, or why its `Serialize` implementation could not produce one.
-pub(crate) type Encoded = Result<Vec<u8>, serde_json::Error>;
+/// A value's JSON, or why its `Serialize` implementation could not produce it.
+pub(crate) type Json = Result<Vec<u8>, serde_json::Error>;
 
-/// How the outcomes of one activity are stored and served, as plain functions.
+/// How the outcomes of one activity are turned into bytes and back, as plain functions: as JSON
+/// (Temporal's default payload converter's format), or as a `Payload` through a DataConverter.
 ///
 /// The generated code builds it with [`outcome_codec`], spanned at the activity's result type:
 /// that call is the one place where the result's bounds are checked, so a result type that cannot
@@ -84,10 +87,16 @@ pub(crate) type Encoded = Result<Vec<u8>, serde_json::Error>;
 /// itself because an `async fn`'s bounds are checked once more where its future is awaited.)
 #[doc(hidden)]
 pub struct OutcomeCodec<R> {
-    encode: fn(&R) -> Option<Encoded>,
-    decode: fn(&[u8]) -> Result<R, DecodeError>,
+    to_json: fn(&R) -> Option<Json>,
+    from_json: fn(&[u8]) -> Result<R, serde_json::Error>,
+    to_payload: ToPayload<R>,
+    from_payload: FromPayload<R>,
     cancelled: fn() -> Option<R>,
 }
+
+type ToPayload<R> =
+    fn(&R, &SerializationContext<'_>) -> Option<Result<Payload, PayloadConversionError>>;
+type FromPayload<R> = fn(Payload, &SerializationContext<'_>) -> Result<R, PayloadConversionError>;
 
 impl<R> Clone for OutcomeCodec<R> {
     fn clone(&self) -> Self {
@@ -105,22 +114,51 @@ where
     R::Value: CacheableValue,
 {
     OutcomeCodec {
-        encode: |outcome| outcome.cacheable().map(envelope::encode),
-        decode: |bytes| envelope::decode(bytes).map(R::from_cached),
+        to_json: |outcome| outcome.cacheable().map(serde_json::to_vec),
+        from_json: |bytes| serde_json::from_slice(bytes).map(R::from_cached),
+        to_payload: |outcome, context| {
+            let value = outcome.cacheable()?;
+            Some(context.converter.to_payload(context, value))
+        },
+        from_payload: |payload, context| {
+            context
+                .converter
+                .from_payload(context, payload)
+                .map(R::from_cached)
+        },
         cancelled: R::cancelled,
     }
 }
 
 impl<R> OutcomeCodec<R> {
-    /// The stored form of `outcome`: `None` if it may not be stored (an error), else its
-    /// encoding, which can fail (a `Serialize` implementation that reports an error).
-    pub(crate) fn encode(self, outcome: &R) -> Option<Encoded> {
-        (self.encode)(outcome)
+    /// The JSON of `outcome`: `None` if it may not be stored (an error), else its encoding,
+    /// which can fail (a `Serialize` implementation that reports an error).
+    pub(crate) fn write_json(self, outcome: &R) -> Option<Json> {
+        (self.to_json)(outcome)
     }
 
-    /// The outcome that serves stored bytes.
-    pub(crate) fn decode(self, bytes: &[u8]) -> Result<R, DecodeError> {
-        (self.decode)(bytes)
+    /// The outcome that serves a stored value's JSON.
+    pub(crate) fn read_json(self, bytes: &[u8]) -> Result<R, serde_json::Error> {
+        (self.from_json)(bytes)
+    }
+
+    /// The payload of `outcome` by the payload converter in `context`: `None` if it may not be
+    /// stored.
+    pub(crate) fn write_payload(
+        self,
+        outcome: &R,
+        context: &SerializationContext<'_>,
+    ) -> Option<Result<Payload, PayloadConversionError>> {
+        (self.to_payload)(outcome, context)
+    }
+
+    /// The outcome that serves a stored payload, by the payload converter in `context`.
+    pub(crate) fn read_payload(
+        self,
+        payload: Payload,
+        context: &SerializationContext<'_>,
+    ) -> Result<R, PayloadConversionError> {
+        (self.from_payload)(payload, context)
     }
 
     /// The outcome of a call cancelled while it waited, if `R` can express it.

@@ -14,6 +14,18 @@ pub struct CacheSpec {
     pub source_hash: Option<[u8; 32]>,
     /// Single-flight settings; `None` for `lock = false`.
     pub lock: Option<LockSpec>,
+    /// Whether entries are kept per Temporal namespace (the default) or shared by all of them.
+    pub namespaces: Namespaces,
+}
+
+/// Whose entries a call may be served: its own namespace's, or every namespace's.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespaces {
+    /// The Temporal namespace is part of the key: a namespace is served only what it stored.
+    Isolated,
+    /// `namespaces = "shared"`: one entry serves every namespace.
+    Shared,
 }
 
 /// How identical concurrent calls wait for one another.

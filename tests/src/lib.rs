@@ -71,5 +71,6 @@ pub mod activities;
 pub mod environment;
 pub mod probe;
 pub mod runtime;
+pub mod stored;
 pub mod warnings;
 pub mod workflows;

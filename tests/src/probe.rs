@@ -18,8 +18,18 @@ impl Probe {
     ///
     /// If the binary cannot be started.
     pub fn start(binary: &str, args: &[&str]) -> Self {
+        Self::start_with_env(binary, args, &[])
+    }
+
+    /// Starts the probe with the environment variables `env` set.
+    ///
+    /// # Panics
+    ///
+    /// If the binary cannot be started.
+    pub fn start_with_env(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(binary)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

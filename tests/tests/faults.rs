@@ -220,19 +220,24 @@ fn unreadable_entries_of_every_kind_heal() {
     use_redis(&redis.url());
     block_on(async {
         let mut connection = redis.connection().await;
-        let valid = b"tc\x01{\"token\":\"t\",\"value\":1,\"run\":1,\"pid\":1}".to_vec();
-        let kinds: [(&str, Vec<u8>); 5] = [
+        let valid = b"tc\x02\x00{\"token\":\"t\",\"value\":1,\"run\":1,\"pid\":1}".to_vec();
+        let kinds: [(&str, Vec<u8>); 7] = [
             ("garbage", b"\x00\xff not ours".to_vec()),
             ("truncated", valid[..valid.len() / 2].to_vec()),
-            ("unknown format version", b"tc\x07{}".to_vec()),
-            ("another result type", b"tc\x01\"a string\"".to_vec()),
+            ("unknown format version", b"tc\x07\x00{}".to_vec()),
+            (
+                "the previous format",
+                b"tc\x01{\"token\":\"t\",\"value\":1,\"run\":1,\"pid\":1}".to_vec(),
+            ),
+            ("unknown flags", b"tc\x02\x80{}".to_vec()),
+            ("another result type", b"tc\x02\x00\"a string\"".to_vec()),
             ("empty", Vec::new()),
         ];
         for (kind, planted) in kinds {
             let token = token("corrupt");
             let first = run(Cached::corruptible, MultiArgs2(token.clone(), 1)).await;
             let keys: Vec<String> = connection
-                .keys("temporal-cache:v1:Cached::corruptible:*")
+                .keys("temporal-cache:v2:default:Cached::corruptible:*")
                 .await
                 .unwrap();
             assert_eq!(keys.len(), 1, "{kind}: one entry");
@@ -243,7 +248,7 @@ fn unreadable_entries_of_every_kind_heal() {
             assert_eq!(healed.run, 2, "{kind}: a miss, never a value");
             assert_ne!(healed, first);
             let stored: Vec<u8> = connection.get(key).await.unwrap();
-            assert!(stored.starts_with(b"tc\x01"), "{kind}: overwritten");
+            assert!(stored.starts_with(b"tc\x02\x00{"), "{kind}: overwritten");
             let served = run(Cached::corruptible, MultiArgs2(token.clone(), 1)).await;
             assert_eq!(served, healed, "{kind}: then a hit with the right value");
             let _: () = connection.del(key).await.unwrap();

@@ -60,7 +60,11 @@ fn inputs_policy_serves_equal_inputs_from_the_cache() {
             "a different input runs the body"
         );
 
-        let stored = keys(&servers.global, "temporal-cache:v1:Cached::echo:{*}").await;
+        let stored = keys(
+            &servers.global,
+            "temporal-cache:v2:default:Cached::echo:{*}",
+        )
+        .await;
         assert!(stored.len() >= 2, "both results are in Redis: {stored:?}");
     });
 }
@@ -101,7 +105,11 @@ fn sub_second_ttls_are_exact_and_expire() {
     block_on(async {
         let token = token("ttl");
         let first = run(Cached::short_lived, MultiArgs2(token.clone(), 1)).await;
-        let key = only_key(&servers.global, "temporal-cache:v1:Cached::short_lived:*").await;
+        let key = only_key(
+            &servers.global,
+            "temporal-cache:v2:default:Cached::short_lived:*",
+        )
+        .await;
         let ttl: i64 = servers.global.connection().await.pttl(&key).await.unwrap();
         assert!(
             (1..=300).contains(&ttl),
@@ -125,14 +133,18 @@ fn long_and_never_ttls_reach_redis() {
     block_on(async {
         let token = token("ttl-long");
         run(Cached::forever, MultiArgs2(token.clone(), 1)).await;
-        let key = only_key(&servers.global, "temporal-cache:v1:Cached::forever:*").await;
+        let key = only_key(
+            &servers.global,
+            "temporal-cache:v2:default:Cached::forever:*",
+        )
+        .await;
         let ttl: i64 = servers.global.connection().await.pttl(&key).await.unwrap();
         assert_eq!(ttl, -1, "ttl = \"never\" stores without expiry");
 
         run(Cached::echo, MultiArgs2(token.clone(), 1)).await;
         let mut connection = servers.global.connection().await;
         let echo_keys: Vec<String> = connection
-            .keys("temporal-cache:v1:Cached::echo:*")
+            .keys("temporal-cache:v2:default:Cached::echo:*")
             .await
             .unwrap();
         for key in echo_keys {
@@ -212,7 +224,11 @@ fn the_key_uses_the_registered_activity_type_name() {
         let token = token("renamed");
         assert_eq!(Cached::renamed.name(), "renamed-echo");
         run(Cached::renamed, MultiArgs2(token.clone(), 1)).await;
-        only_key(&servers.global, "temporal-cache:v1:renamed-echo:{*}").await;
+        only_key(
+            &servers.global,
+            "temporal-cache:v2:default:renamed-echo:{*}",
+        )
+        .await;
         assert!(keys(&servers.global, "*Cached::renamed*").await.is_empty());
     });
 }
@@ -254,7 +270,7 @@ fn per_activity_backend_stores_and_invalidates_in_its_own_redis() {
             run(Cached::own_backend, MultiArgs2(token.clone(), 1)).await,
             first
         );
-        only_key(&servers.second, "own:v1:Cached::own_backend:*").await;
+        only_key(&servers.second, "own:v2:default:Cached::own_backend:*").await;
         assert!(keys(&servers.global, "*own_backend*").await.is_empty());
 
         assert!(
@@ -306,9 +322,12 @@ fn sync_activities_cache_like_async_ones() {
         assert_eq!(second, first);
         assert_eq!(runs(&token), 1);
         assert!(
-            !keys(&servers.global, "temporal-cache:v1:Cached::sync_echo:*")
-                .await
-                .is_empty()
+            !keys(
+                &servers.global,
+                "temporal-cache:v2:default:Cached::sync_echo:*"
+            )
+            .await
+            .is_empty()
         );
         assert!(
             invalidate_cache!(Cached::sync_echo, token.clone(), 3)
@@ -360,7 +379,11 @@ fn an_unreadable_entry_is_a_miss_and_is_overwritten() {
     block_on(async {
         let token = token("corrupt");
         let first = run(Cached::corruptible, MultiArgs2(token.clone(), 9)).await;
-        let key = only_key(&servers.global, "temporal-cache:v1:Cached::corruptible:*").await;
+        let key = only_key(
+            &servers.global,
+            "temporal-cache:v2:default:Cached::corruptible:*",
+        )
+        .await;
         let mut connection = servers.global.connection().await;
         let _: () = connection.set(&key, b"\x00garbage").await.unwrap();
 
@@ -368,7 +391,10 @@ fn an_unreadable_entry_is_a_miss_and_is_overwritten() {
         assert_eq!(recomputed.run, 2, "garbage is a miss, never a value");
         assert_ne!(recomputed, first);
         let stored: Vec<u8> = connection.get(&key).await.unwrap();
-        assert!(stored.starts_with(b"tc\x01"), "the entry was overwritten");
+        assert!(
+            stored.starts_with(b"tc\x02\x00"),
+            "the entry was overwritten"
+        );
         assert_eq!(
             run(Cached::corruptible, MultiArgs2(token.clone(), 9)).await,
             recomputed

@@ -139,7 +139,7 @@ fn a_stale_holder_can_neither_release_nor_extend_anothers_lease() {
     let servers = servers();
     block_on(async {
         let backend = RedisCacheBackend::new(&servers.global.url()).unwrap();
-        let key = format!("temporal-cache:v1:stale:{{{}}}", token("stale"));
+        let key = format!("temporal-cache:v2:default:stale:{{{}}}", token("stale"));
         let short = Duration::from_millis(50);
         assert_eq!(
             backend.claim(&key, "old", short).await.unwrap(),

@@ -15,6 +15,7 @@ pub(crate) enum Key {
     Exclude,
     Version,
     Backend,
+    Namespaces,
     Lock,
     LockTtl,
     LockWait,
@@ -43,12 +44,13 @@ pub(crate) struct Entry {
 
 impl Key {
     /// Every key, in the order the "unknown argument" message lists them.
-    pub(crate) const ALL: [Self; 8] = [
+    pub(crate) const ALL: [Self; 9] = [
         Self::Policy,
         Self::Ttl,
         Self::Exclude,
         Self::Version,
         Self::Backend,
+        Self::Namespaces,
         Self::Lock,
         Self::LockTtl,
         Self::LockWait,
@@ -62,6 +64,7 @@ impl Key {
             Self::Exclude => ("exclude", Syntax::Names, "[trace_id]"),
             Self::Version => ("version", Syntax::Str, "\"2\""),
             Self::Backend => ("backend", Syntax::Expr, "&*BACKEND"),
+            Self::Namespaces => ("namespaces", Syntax::Str, "\"shared\""),
             Self::Lock => ("lock", Syntax::Bool, "false"),
             Self::LockTtl => ("lock_ttl", Syntax::Str, "\"30s\""),
             Self::LockWait => ("lock_wait", Syntax::Str, "\"5m\""),
@@ -115,7 +118,8 @@ mod tests {
     fn the_list_reads_as_a_sentence() {
         assert_eq!(
             Key::list(),
-            "`policy`, `ttl`, `exclude`, `version`, `backend`, `lock`, `lock_ttl` and `lock_wait`"
+            "`policy`, `ttl`, `exclude`, `version`, `backend`, `namespaces`, `lock`, `lock_ttl` \
+             and `lock_wait`"
         );
     }
 }

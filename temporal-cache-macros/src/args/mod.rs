@@ -28,6 +28,15 @@ pub(crate) enum Policy {
     NoCache,
 }
 
+/// Whose entries a call may be served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Namespaces {
+    /// Each Temporal namespace has its own entries (the default).
+    Isolated,
+    /// `namespaces = "shared"`: every namespace shares one entry.
+    Shared,
+}
+
 /// Validated arguments.
 pub(crate) struct Args {
     pub(crate) policy: Policy,
@@ -35,6 +44,7 @@ pub(crate) struct Args {
     pub(crate) exclude: Vec<Ident>,
     pub(crate) version: String,
     pub(crate) backend: Option<Expr>,
+    pub(crate) namespaces: Namespaces,
     /// Single-flight: lease length and wait bound; `None` for `lock = false`.
     pub(crate) lock: Option<Lock>,
 }

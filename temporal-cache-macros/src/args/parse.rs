@@ -172,7 +172,8 @@ mod tests {
     fn reads_each_value_with_its_keys_syntax() {
         let args = parse(quote! {
             policy = "inputs", ttl = "1h", exclude = [a, b], version = "2",
-            backend = &*BACKEND, lock = false, lock_ttl = "30s", lock_wait = "5m",
+            backend = &*BACKEND, namespaces = "shared", lock = false, lock_ttl = "30s",
+            lock_wait = "5m",
         });
         let keys: Vec<Key> = args
             .iter()
@@ -187,7 +188,7 @@ mod tests {
                 ..
             })
         ));
-        assert!(matches!(&args[5], Ok(Arg { value: Value::Bool(lit), .. }) if !lit.value));
+        assert!(matches!(&args[6], Ok(Arg { value: Value::Bool(lit), .. }) if !lit.value));
     }
 
     #[test]
@@ -213,7 +214,7 @@ mod tests {
             [
                 "`ttl` takes a string literal, as in `ttl = \"1h\"`",
                 "unknown argument `colour`; #[cached_activity] takes `policy`, `ttl`, `exclude`, \
-                 `version`, `backend`, `lock`, `lock_ttl` and `lock_wait`, as in \
+                 `version`, `backend`, `namespaces`, `lock`, `lock_ttl` and `lock_wait`, as in \
                  #[cached_activity(policy = \"inputs\", ttl = \"1h\")]",
                 "`lock` takes `true` or `false`",
             ]
@@ -231,7 +232,7 @@ mod tests {
             [
                 "`backend` takes an expression, as in `backend = &*BACKEND`",
                 "expected an argument such as `ttl = \"1h\"`; the arguments are `policy`, `ttl`, \
-                 `exclude`, `version`, `backend`, `lock`, `lock_ttl` and `lock_wait`",
+                 `exclude`, `version`, `backend`, `namespaces`, `lock`, `lock_ttl` and `lock_wait`",
             ]
         );
     }

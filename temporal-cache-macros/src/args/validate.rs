@@ -7,7 +7,7 @@ use syn::{Ident, LitStr};
 use super::key::Key;
 use super::parse::{Arg, Value};
 use super::ttl::{self, Ttl};
-use super::{Args, Lock, Policy};
+use super::{Args, Lock, Namespaces, Policy};
 use crate::errors::Errors;
 
 /// The policies, by the name `policy = "..."` gives them.
@@ -15,6 +15,12 @@ const POLICIES: [(&str, Policy); 3] = [
     ("inputs", Policy::Inputs),
     ("task_source", Policy::TaskSource),
     ("no_cache", Policy::NoCache),
+];
+
+/// The namespace scopes, by the name `namespaces = "..."` gives them.
+const NAMESPACES: [(&str, Namespaces); 2] = [
+    ("isolated", Namespaces::Isolated),
+    ("shared", Namespaces::Shared),
 ];
 
 /// The default TTL when none is given: long enough to matter, short enough that a forgotten TTL
@@ -37,6 +43,7 @@ pub(crate) fn validate(
         exclude: Vec::new(),
         version: String::new(),
         backend: None,
+        namespaces: Namespaces::Isolated,
         lock: None,
     };
     let mut lock = Lock {
@@ -61,7 +68,7 @@ pub(crate) fn validate(
             continue;
         }
         match (arg.key, &arg.value) {
-            (Key::Policy, Value::Str(lit)) => match policy(lit) {
+            (Key::Policy, Value::Str(lit)) => match named(lit, &POLICIES, Key::Policy) {
                 Ok(policy) => args.policy = policy,
                 Err(error) => errors.push(error),
             },
@@ -87,6 +94,10 @@ pub(crate) fn validate(
                 }
             }
             (Key::Backend, Value::Expr(expr)) => args.backend = Some((**expr).clone()),
+            (Key::Namespaces, Value::Str(lit)) => match named(lit, &NAMESPACES, Key::Namespaces) {
+                Ok(namespaces) => args.namespaces = namespaces,
+                Err(error) => errors.push(error),
+            },
             (Key::Lock, Value::Bool(lit)) => lock_enabled = lit.value,
             (key @ (Key::LockTtl | Key::LockWait), Value::Str(lit)) => {
                 match lock_duration(key, lit) {
@@ -134,21 +145,28 @@ pub(crate) fn validate(
     args
 }
 
-fn policy(lit: &LitStr) -> syn::Result<Policy> {
+/// The value `lit` names among the `known` values of `key`.
+fn named<T: Copy>(lit: &LitStr, known: &[(&str, T)], key: Key) -> syn::Result<T> {
     let name = lit.value();
-    if let Some((_, policy)) = POLICIES.iter().find(|(known, _)| *known == name) {
-        return Ok(*policy);
+    if let Some((_, value)) = known.iter().find(|(known, _)| *known == name) {
+        return Ok(*value);
     }
-    let known: Vec<String> = POLICIES
+    let names: Vec<String> = known
         .iter()
         .map(|(name, _)| format!("\"{name}\""))
         .collect();
-    let (last, rest) = known.split_last().expect("there are policies");
+    let (last, rest) = names.split_last().expect("every key has values");
+    let expected = if rest.is_empty() {
+        last.clone()
+    } else {
+        format!("{} or {last}", rest.join(", "))
+    };
+    let key_name = key.name();
     Err(syn::Error::new(
         lit.span(),
         format!(
-            "unknown policy \"{name}\"; expected {} or {last}, as in `policy = \"inputs\"`",
-            rest.join(", ")
+            "unknown {key_name} \"{name}\"; expected {expected}, as in `{key_name} = {}`",
+            key.entry().example
         ),
     ))
 }
@@ -244,7 +262,7 @@ mod tests {
         let (args, errors) = check(
             quote! {
                 policy = "task_source", ttl = "never", exclude = [trace_id], version = "3",
-                backend = &*BACKEND, lock_ttl = "10s", lock_wait = "1m",
+                backend = &*BACKEND, namespaces = "shared", lock_ttl = "10s", lock_wait = "1m",
             },
             &["id", "trace_id"],
         );
@@ -254,6 +272,7 @@ mod tests {
         assert_eq!(args.exclude, ["trace_id"]);
         assert_eq!(args.version, "3");
         assert!(args.backend.is_some());
+        assert_eq!(args.namespaces, Namespaces::Shared);
         let lock = args.lock.unwrap();
         assert_eq!((lock.lease_millis, lock.wait_millis), (10_000, 60_000));
         assert!(check(quote!(lock = false), &[]).0.lock.is_none());
@@ -265,6 +284,7 @@ mod tests {
             quote! {
                 lock = false, policy = "sometimes", colour = "blue", ttl = "1y",
                 exclude = [missing, id, id], lock_ttl = "2ms", ttl = "1h", version = "",
+                namespaces = "everyone",
             },
             &["id"],
         );
@@ -274,7 +294,7 @@ mod tests {
                 "unknown policy \"sometimes\"; expected \"inputs\", \"task_source\" or \
                  \"no_cache\", as in `policy = \"inputs\"`",
                 "unknown argument `colour`; #[cached_activity] takes `policy`, `ttl`, `exclude`, \
-                 `version`, `backend`, `lock`, `lock_ttl` and `lock_wait`, as in \
+                 `version`, `backend`, `namespaces`, `lock`, `lock_ttl` and `lock_wait`, as in \
                  #[cached_activity(policy = \"inputs\", ttl = \"1h\")]",
                 "invalid ttl: unknown unit `y`; use ms, s, m, h or d",
                 "`missing` is not an input of this activity; its inputs are `id`",
@@ -283,6 +303,8 @@ mod tests {
                 "duplicate `ttl`",
                 "first given here",
                 "`version` must not be empty; use a label such as `version = \"2\"`",
+                "unknown namespaces \"everyone\"; expected \"isolated\" or \"shared\", as in \
+                 `namespaces = \"shared\"`",
                 "`lock_ttl` has no effect with `lock = false`; remove it",
             ]
         );

@@ -36,7 +36,7 @@ pub(super) fn rewrite(
             ReturnType::Type(_, ty) => ty.span(),
             ReturnType::Default => sig.ident.span(),
         });
-    let declare_entry = entry.declare(&entry_ident, &quote!(#runtime::activity_type(&#context)));
+    let declare_entry = entry.declare(&entry_ident, &quote!(#runtime::scope(&#context)));
 
     // The codec's path too: `outcome_codec` carries the bounds on the result, so that a result
     // that cannot be cached is reported once, on its type, not on the attribute.

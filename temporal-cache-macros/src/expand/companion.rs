@@ -8,8 +8,9 @@
 //! declared types. The call site's inputs are then type-checked against the activity like the
 //! arguments of any call, and the entry is described by the activity's own settings, with no
 //! registry, no per-function static and no string naming the activity. It returns a closure of
-//! the activity type because that name is only known where the activity is registered: the
-//! macro passes it in from `activity_name(&Activities::fetch)`.
+//! the entry's `Scope` (activity type and namespace) because the activity type is only known
+//! where the activity is registered: the macro passes it in from the marker
+//! `Activities::fetch`, with the namespace it was given.
 //!
 //! The companion is always emitted, even for a `no_cache` activity (which has no entry) and
 //! beside a bad attribute (see [`crate::fallback`]), so that a call of `invalidate_cache!` never
@@ -46,11 +47,12 @@ pub(super) fn with_entry(
             quote!(_: #ty)
         }
     });
-    let activity_type = Ident::new("__temporal_cache_activity_type", Span::mixed_site());
+    let runtime = runtime();
+    let scope = Ident::new("__temporal_cache_scope", Span::mixed_site());
     let entry_ident = Ident::new("__temporal_cache_entry", Span::mixed_site());
-    let declare_entry = entry.declare(&entry_ident, &quote!(#activity_type));
+    let declare_entry = entry.declare(&entry_ident, &quote!(#scope));
     let body = quote! {
-        move |#activity_type: &str| {
+        move |#scope: #runtime::Scope<'_>| {
             #declare_entry
             #entry_ident
         }
@@ -66,7 +68,7 @@ pub(crate) fn without_entry(function: &ImplItemFn, input_types: &[&Type]) -> Tok
     emit(
         function,
         params,
-        &quote!(|_: &str| #runtime::Entry::nothing()),
+        &quote!(|_: #runtime::Scope<'_>| #runtime::Entry::nothing()),
     )
 }
 
@@ -86,7 +88,7 @@ fn emit(
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
-        #vis fn #name(#(#params),*) -> impl ::core::ops::FnOnce(&str) -> #runtime::Entry {
+        #vis fn #name(#(#params),*) -> impl ::core::ops::FnOnce(#runtime::Scope<'_>) -> #runtime::Entry {
             #body
         }
     }

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, ImplItemFn, Type};
 
 use super::runtime;
-use crate::args::{Args, Policy, Ttl};
+use crate::args::{Args, Namespaces, Policy, Ttl};
 use crate::signature::ActivitySignature;
 use crate::source_hash;
 
@@ -46,9 +46,9 @@ impl<'a> EntryCode<'a> {
         }
     }
 
-    /// The statements that declare `entry`, the entry of the call of `activity_type` (an
-    /// expression of type `&str`) with the inputs in scope by their names.
-    pub(super) fn declare(&self, entry: &Ident, activity_type: &TokenStream) -> TokenStream {
+    /// The statements that declare `entry`, the entry of the call in `scope` (an expression of
+    /// type `Scope`: the activity type and the namespace) with the inputs in scope by their names.
+    pub(super) fn declare(&self, entry: &Ident, scope: &TokenStream) -> TokenStream {
         let runtime = runtime();
         let Self {
             spec,
@@ -66,7 +66,7 @@ impl<'a> EntryCode<'a> {
         let mutability = (!self.key_inputs.is_empty()).then(|| quote!(mut));
         quote! {
             #spec
-            let #mutability #entry = #runtime::Entry::new(&#spec_ident, #activity_type, #backend);
+            let #mutability #entry = #runtime::Entry::new(&#spec_ident, #scope, #backend);
             #(#key_inputs)*
         }
     }
@@ -100,6 +100,10 @@ fn spec(function: &ImplItemFn, args: &Args) -> TokenStream {
         }
         None => quote!(#runtime::None),
     };
+    let namespaces = match args.namespaces {
+        Namespaces::Isolated => quote!(#runtime::Namespaces::Isolated),
+        Namespaces::Shared => quote!(#runtime::Namespaces::Shared),
+    };
     let ident = spec_ident();
     quote! {
         const #ident: #runtime::CacheSpec = #runtime::CacheSpec {
@@ -107,6 +111,7 @@ fn spec(function: &ImplItemFn, args: &Args) -> TokenStream {
             version: #version,
             source_hash: #source_hash,
             lock: #lock,
+            namespaces: #namespaces,
         };
     }
 }

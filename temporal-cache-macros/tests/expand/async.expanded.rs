@@ -26,12 +26,11 @@ impl Activities {
                     300000u64,
                 ),
             }),
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
         };
         let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
             &__TEMPORAL_CACHE_SPEC,
-            ::temporal_cache_runtime::__private::activity_type(
-                &__temporal_cache_context,
-            ),
+            ::temporal_cache_runtime::__private::scope(&__temporal_cache_context),
             ::temporal_cache_runtime::__private::None,
         );
         ::temporal_cache_runtime::__private::key_input::<
@@ -71,8 +70,10 @@ impl Activities {
     pub fn __temporal_cache_fetch_user(
         id: u64,
         _: String,
-    ) -> impl ::core::ops::FnOnce(&str) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_activity_type: &str| {
+    ) -> impl ::core::ops::FnOnce(
+        ::temporal_cache_runtime::__private::Scope<'_>,
+    ) -> ::temporal_cache_runtime::__private::Entry {
+        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
             const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
                 ttl: ::temporal_cache_runtime::__private::Some(
                     ::temporal_cache_runtime::__private::Duration::from_millis(
@@ -89,10 +90,11 @@ impl Activities {
                         300000u64,
                     ),
                 }),
+                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
             };
             let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_activity_type,
+                __temporal_cache_scope,
                 ::temporal_cache_runtime::__private::None,
             );
             ::temporal_cache_runtime::__private::key_input::<

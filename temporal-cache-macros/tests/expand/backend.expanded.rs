@@ -31,12 +31,11 @@ impl Activities {
                     60000u64,
                 ),
             }),
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
         };
         let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
             &__TEMPORAL_CACHE_SPEC,
-            ::temporal_cache_runtime::__private::activity_type(
-                &__temporal_cache_context,
-            ),
+            ::temporal_cache_runtime::__private::scope(&__temporal_cache_context),
             ::temporal_cache_runtime::__private::backend(&*BACKEND),
         );
         ::temporal_cache_runtime::__private::key_input::<
@@ -74,8 +73,10 @@ impl Activities {
     #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
     pub fn __temporal_cache_greet(
         name: String,
-    ) -> impl ::core::ops::FnOnce(&str) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_activity_type: &str| {
+    ) -> impl ::core::ops::FnOnce(
+        ::temporal_cache_runtime::__private::Scope<'_>,
+    ) -> ::temporal_cache_runtime::__private::Entry {
+        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
             const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
                 ttl: ::temporal_cache_runtime::__private::Some(
                     ::temporal_cache_runtime::__private::Duration::from_millis(
@@ -92,10 +93,11 @@ impl Activities {
                         60000u64,
                     ),
                 }),
+                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
             };
             let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_activity_type,
+                __temporal_cache_scope,
                 ::temporal_cache_runtime::__private::backend(&*BACKEND),
             );
             ::temporal_cache_runtime::__private::key_input::<

@@ -12,8 +12,10 @@ impl Activities {
     #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
     pub fn __temporal_cache_fetch(
         _: u64,
-    ) -> impl ::core::ops::FnOnce(&str) -> ::temporal_cache_runtime::__private::Entry {
-        |_: &str| ::temporal_cache_runtime::__private::Entry::nothing()
+    ) -> impl ::core::ops::FnOnce(
+        ::temporal_cache_runtime::__private::Scope<'_>,
+    ) -> ::temporal_cache_runtime::__private::Entry {
+        |_: ::temporal_cache_runtime::__private::Scope<'_>| ::temporal_cache_runtime::__private::Entry::nothing()
     }
     ::core::compile_error! {
         "invalid ttl: unknown unit `y`; use ms, s, m, h or d"

@@ -16,7 +16,9 @@ impl Activities {
     pub fn __temporal_cache_send_email(
         _: String,
         _: String,
-    ) -> impl ::core::ops::FnOnce(&str) -> ::temporal_cache_runtime::__private::Entry {
-        |_: &str| ::temporal_cache_runtime::__private::Entry::nothing()
+    ) -> impl ::core::ops::FnOnce(
+        ::temporal_cache_runtime::__private::Scope<'_>,
+    ) -> ::temporal_cache_runtime::__private::Entry {
+        |_: ::temporal_cache_runtime::__private::Scope<'_>| ::temporal_cache_runtime::__private::Entry::nothing()
     }
 }

@@ -17,12 +17,11 @@ impl Activities {
             version: "",
             source_hash: ::temporal_cache_runtime::__private::None,
             lock: ::temporal_cache_runtime::__private::None,
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
         };
         let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
             &__TEMPORAL_CACHE_SPEC,
-            ::temporal_cache_runtime::__private::activity_type(
-                &__temporal_cache_context,
-            ),
+            ::temporal_cache_runtime::__private::scope(&__temporal_cache_context),
             ::temporal_cache_runtime::__private::None,
         );
         ::temporal_cache_runtime::__private::key_input::<
@@ -46,8 +45,10 @@ impl Activities {
     pub fn __temporal_cache_exchange_rate(
         from: String,
         to: String,
-    ) -> impl ::core::ops::FnOnce(&str) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_activity_type: &str| {
+    ) -> impl ::core::ops::FnOnce(
+        ::temporal_cache_runtime::__private::Scope<'_>,
+    ) -> ::temporal_cache_runtime::__private::Entry {
+        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
             const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
                 ttl: ::temporal_cache_runtime::__private::Some(
                     ::temporal_cache_runtime::__private::Duration::from_millis(900000u64),
@@ -55,10 +56,11 @@ impl Activities {
                 version: "",
                 source_hash: ::temporal_cache_runtime::__private::None,
                 lock: ::temporal_cache_runtime::__private::None,
+                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
             };
             let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_activity_type,
+                __temporal_cache_scope,
                 ::temporal_cache_runtime::__private::None,
             );
             ::temporal_cache_runtime::__private::key_input::<

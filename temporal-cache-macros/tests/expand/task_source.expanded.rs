@@ -26,12 +26,11 @@ impl Activities {
                     300000u64,
                 ),
             }),
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
         };
         let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
             &__TEMPORAL_CACHE_SPEC,
-            ::temporal_cache_runtime::__private::activity_type(
-                &__temporal_cache_context,
-            ),
+            ::temporal_cache_runtime::__private::scope(&__temporal_cache_context),
             ::temporal_cache_runtime::__private::None,
         );
         ::temporal_cache_runtime::__private::key_input::<
@@ -75,8 +74,10 @@ impl Activities {
     pub fn __temporal_cache_render(
         template: String,
         size: u32,
-    ) -> impl ::core::ops::FnOnce(&str) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_activity_type: &str| {
+    ) -> impl ::core::ops::FnOnce(
+        ::temporal_cache_runtime::__private::Scope<'_>,
+    ) -> ::temporal_cache_runtime::__private::Entry {
+        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
             const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
                 ttl: ::temporal_cache_runtime::__private::None,
                 version: "",
@@ -94,10 +95,11 @@ impl Activities {
                         300000u64,
                     ),
                 }),
+                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
             };
             let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_activity_type,
+                __temporal_cache_scope,
                 ::temporal_cache_runtime::__private::None,
             );
             ::temporal_cache_runtime::__private::key_input::<

@@ -17,6 +17,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::storage::Storage;
+
 pub use self::memory::MemoryCacheBackend;
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisCacheBackend, RedisTls};
@@ -104,6 +106,12 @@ pub trait CacheBackend: Send + Sync + 'static {
     /// the caller but not stored. The default is [`DEFAULT_MAX_VALUE_BYTES`].
     fn max_value_bytes(&self) -> usize {
         DEFAULT_MAX_VALUE_BYTES
+    }
+
+    /// How keys and values are written to this backend (keyed hashing and the like). The default
+    /// is [`Storage::new`].
+    fn storage(&self) -> &Storage {
+        Storage::default_ref()
     }
 
     /// Single-flight, step one: atomically returns the value under `key` if there is one, else

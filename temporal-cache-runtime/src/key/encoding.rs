@@ -209,16 +209,11 @@ impl<'a> ser::Serializer for &'a mut Encoder {
     }
 
     fn serialize_f64(self, v: f64) -> Result<(), EncodeError> {
-        // Values that compare equal hash alike: one NaN, and 0.0 for -0.0.
-        let canonical = if v.is_nan() {
-            f64::NAN
-        } else if v == 0.0 {
-            0.0
-        } else {
-            v
-        };
+        // By the exact bits: an activity can tell `0.0` from `-0.0` (`1.0 / x`, and Temporal's
+        // JSON payloads keep the sign), so they are different inputs; so are NaNs of different
+        // bits. Two inputs share a key only when the activity could not tell them apart.
         self.byte(tag::FLOAT);
-        self.hasher.update(&canonical.to_bits().to_le_bytes());
+        self.hasher.update(&v.to_bits().to_le_bytes());
         Ok(())
     }
 
@@ -587,9 +582,19 @@ mod tests {
     }
 
     #[test]
-    fn equal_floats_hash_alike() {
-        assert_eq!(digest(&0.0f64), digest(&-0.0f64));
-        assert_eq!(digest(&f64::NAN), digest(&-f64::NAN));
+    fn json_payloads_keep_the_sign_of_zero() {
+        // So an activity can receive `-0.0`, and must not be served the result of `0.0`.
+        let received: f64 =
+            serde_json::from_str(&serde_json::to_string(&-0.0f64).unwrap()).unwrap();
+        assert!(received == 0.0 && received.is_sign_negative());
+    }
+
+    #[test]
+    fn floats_hash_by_their_bits() {
+        assert_ne!(digest(&0.0f64), digest(&-0.0f64));
+        assert_ne!(digest(&0.0f32), digest(&-0.0f32));
+        assert_ne!(digest(&f64::NAN), digest(&-f64::NAN));
+        assert_eq!(digest(&f64::NAN), digest(&f64::NAN));
         assert_eq!(digest(&1.5f32), digest(&1.5f64));
         assert_ne!(digest(&1.5f64), digest(&2.5f64));
     }
@@ -781,6 +786,15 @@ mod tests {
                 let keys: HashSet<&String> = entries.iter().map(|(key, _)| key).collect();
                 let keys_backward: HashSet<&String> = entries.iter().rev().map(|(key, _)| key).collect();
                 prop_assert_eq!(digest(&keys), digest(&keys_backward));
+            }
+
+            #[test]
+            fn floats_share_a_key_only_when_the_activity_sees_the_same_value(
+                a in any::<f64>(),
+                b in any::<f64>(),
+            ) {
+                prop_assert_eq!(digest(&a) == digest(&b), a.to_bits() == b.to_bits());
+                prop_assert_ne!(digest(&a), digest(&-a));
             }
 
             #[test]

@@ -1,26 +1,35 @@
 //! Cache keys: what identifies one cached result.
 //!
-//! A key reads `<prefix>:v1:<activity type>:{<digest>}`. The digest is a blake3 hash over the
-//! activity type, the activity's `version` salt, the source hash of `task_source` activities, and
-//! the canonical encoding of every input not excluded, each tagged with its position. The braces
-//! make the digest a Redis Cluster hash tag, so every key that belongs to one entry lands in the
-//! same slot. Redis takes the first `{` of a key and the first `}` after it as the tag, so braces
-//! (and `%`, to keep the escape unambiguous) in the prefix and the activity type are written
-//! percent-escaped (`%7B`, `%7D`, `%25`): the digest is the hash tag whatever the names. (The
-//! digest holds the activity type as registered, so escaping never makes two keys alike.) `v1` is
-//! the key layout's version: a release that changes the layout changes it, and old entries are
-//! then simply never read.
+//! A key reads `<prefix>:v2:<namespace>:<activity type>:{<digest>}` (the namespace reads `*` for
+//! an activity whose entries all namespaces share). The digest is a blake3 hash over the Temporal
+//! namespace (or the mark of a shared entry), the activity type, the activity's `version` salt,
+//! the source hash of `task_source` activities, and the canonical encoding of every input not
+//! excluded, each tagged with its position; with a [`KeySecret`] it is blake3's keyed hash, so
+//! that whoever can list the keys cannot test a guessed input against them. The braces make the
+//! digest a Redis Cluster hash tag, so every key that belongs to one entry lands in the same
+//! slot. Redis takes the first `{` of a key and the first `}` after it as the tag, so braces (and
+//! `%`, to keep the escape unambiguous) in the prefix, the namespace and the activity type are
+//! written percent-escaped (`%7B`, `%7D`, `%25`): the digest is the hash tag whatever the names.
+//! (The digest holds the names as given, so escaping never makes two keys alike.) `v2` is the key
+//! layout's version: a release that changes the layout changes it, and old entries are then
+//! simply never read.
 
 mod encoding;
+mod secret;
 
 use serde::Serialize;
 
 pub(crate) use self::encoding::EncodeError;
 use self::encoding::Encoder;
-use crate::spec::CacheSpec;
+pub use self::secret::KeySecret;
+use crate::spec::{CacheSpec, Namespaces};
 
 /// The key layout version, part of every key.
-pub(crate) const KEY_LAYOUT: &str = "v1";
+pub(crate) const KEY_LAYOUT: &str = "v2";
+
+/// What the namespace part of a key reads for an entry every namespace shares. (Temporal
+/// namespace names cannot be `*`, and the digest tells the two apart in any case.)
+const SHARED_NAMESPACE: &str = "*";
 
 /// An input the cache can hash into a key: `Serialize`.
 #[doc(hidden)]
@@ -34,11 +43,21 @@ pub trait KeyInput: Serialize {}
 #[diagnostic::do_not_recommend]
 impl<T: Serialize + ?Sized> KeyInput for T {}
 
+/// Which activity a key belongs to, and in which Temporal namespace it runs.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// The registered activity type.
+    pub activity_type: &'a str,
+    /// The Temporal namespace of the call.
+    pub namespace: &'a str,
+}
+
 /// Hashes an activity's identity and inputs into its cache key.
 ///
-/// The readable head of the key (`<prefix>:v1:<activity type>:{`) is written when the builder is
-/// made, from the same activity type that opens the digest, so [`finish`](Self::finish) only adds
-/// the digest.
+/// The readable head of the key (`<prefix>:v2:<namespace>:<activity type>:{`) is written when the
+/// builder is made, from the same names that open the digest, so [`finish`](Self::finish) only
+/// adds the digest.
 pub(crate) struct KeyBuilder {
     head: String,
     // Boxed: a blake3 hasher is about 2 KB, and the builder moves through the activity's future.
@@ -47,23 +66,52 @@ pub(crate) struct KeyBuilder {
 }
 
 impl KeyBuilder {
-    /// A key of `activity_type` under the activity's `spec`, in the namespace `prefix`.
-    pub(crate) fn new(prefix: &str, spec: &CacheSpec, activity_type: &str) -> Self {
+    /// A key of the activity and namespace `scope` under the activity's `spec`, after `prefix`,
+    /// hashed with `secret` if there is one.
+    pub(crate) fn new(
+        prefix: &str,
+        secret: Option<&KeySecret>,
+        spec: &CacheSpec,
+        scope: Scope<'_>,
+    ) -> Self {
+        let namespace = match spec.namespaces {
+            Namespaces::Isolated => Some(scope.namespace),
+            Namespaces::Shared => None,
+        };
+        let shown_namespace = namespace.unwrap_or(SHARED_NAMESPACE);
         let mut head = String::with_capacity(
-            prefix.len() + KEY_LAYOUT.len() + activity_type.len() + DIGEST_HEX_LEN + 6,
+            prefix.len()
+                + KEY_LAYOUT.len()
+                + shown_namespace.len()
+                + scope.activity_type.len()
+                + DIGEST_HEX_LEN
+                + 7,
         );
         push_escaped(&mut head, prefix);
         for part in [":", KEY_LAYOUT, ":"] {
             head.push_str(part);
         }
-        push_escaped(&mut head, activity_type);
+        push_escaped(&mut head, shown_namespace);
+        head.push(':');
+        push_escaped(&mut head, scope.activity_type);
         head.push_str(":{");
-        let mut hasher = blake3::Hasher::new();
+        let mut hasher = match secret {
+            Some(secret) => blake3::Hasher::new_keyed(secret.bytes()),
+            None => blake3::Hasher::new(),
+        };
         hasher.update(b"temporal-cache key ");
         hasher.update(KEY_LAYOUT.as_bytes());
-        for part in [activity_type, spec.version] {
-            hasher.update(&(part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
+        match namespace {
+            Some(namespace) => {
+                hasher.update(&[1]);
+                hash_str(&mut hasher, namespace);
+            }
+            None => {
+                hasher.update(&[0]);
+            }
+        }
+        for part in [scope.activity_type, spec.version] {
+            hash_str(&mut hasher, part);
         }
         match &spec.source_hash {
             Some(source) => {
@@ -106,6 +154,12 @@ impl KeyBuilder {
     }
 }
 
+/// Hashes a length-prefixed name.
+fn hash_str(hasher: &mut blake3::Hasher, text: &str) {
+    hasher.update(&(text.len() as u64).to_le_bytes());
+    hasher.update(text.as_bytes());
+}
+
 /// The length of a blake3 digest in hex.
 const DIGEST_HEX_LEN: usize = 64;
 
@@ -140,10 +194,18 @@ mod tests {
         version: "",
         source_hash: None,
         lock: None,
+        namespaces: Namespaces::Isolated,
     };
 
+    fn scope(activity_type: &str) -> Scope<'_> {
+        Scope {
+            activity_type,
+            namespace: "default",
+        }
+    }
+
     fn key(spec: &CacheSpec, activity_type: &str, inputs: &[(u8, &dyn erased::Input)]) -> String {
-        let mut builder = KeyBuilder::new("tc", spec, activity_type);
+        let mut builder = KeyBuilder::new("tc", None, spec, scope(activity_type));
         for (position, value) in inputs {
             value.add_to(&mut builder, *position);
         }
@@ -167,7 +229,7 @@ mod tests {
     fn layout_is_prefix_version_activity_and_hash_tag() {
         let key = key(&INPUTS, "Users::fetch", &[(0, &7u64)]);
         let (head, tag) = key.split_once('{').expect("a hash tag");
-        assert_eq!(head, "tc:v1:Users::fetch:");
+        assert_eq!(head, "tc:v2:default:Users::fetch:");
         assert_eq!(tag.len(), 65);
         assert!(tag.ends_with('}'));
         assert!(tag[..64].bytes().all(|b| b.is_ascii_hexdigit()));
@@ -195,7 +257,7 @@ mod tests {
             ("t}c", "{"),
             ("tc", "%7B"),
         ] {
-            let mut builder = KeyBuilder::new(prefix, &INPUTS, activity_type);
+            let mut builder = KeyBuilder::new(prefix, None, &INPUTS, scope(activity_type));
             builder.input(0, &1u8);
             let key = builder.finish().expect("encodable");
             assert_eq!(redis_hash_tag(&key), Some(digest_of(&key)), "{key}");
@@ -214,10 +276,17 @@ mod tests {
             #[test]
             fn the_digest_is_the_hash_tag_of_every_key(
                 prefix in "([a-z:{}%]|\\PC){0,12}",
+                namespace in "([a-z.{}%-]|\\PC){0,12}",
                 activity_type in "([A-Za-z:{}%]|\\PC){0,24}",
+                shared in any::<bool>(),
                 input in any::<u64>(),
             ) {
-                let mut builder = KeyBuilder::new(&prefix, &INPUTS, &activity_type);
+                let spec = CacheSpec {
+                    namespaces: if shared { Namespaces::Shared } else { Namespaces::Isolated },
+                    ..INPUTS
+                };
+                let scope = Scope { activity_type: &activity_type, namespace: &namespace };
+                let mut builder = KeyBuilder::new(&prefix, None, &spec, scope);
                 builder.input(0, &input);
                 let key = builder.finish().expect("encodable");
                 let lease = format!("{key}:lease");
@@ -240,7 +309,7 @@ mod tests {
         // Pinned: a change to the encoding or the layout must be deliberate (and bump KEY_LAYOUT).
         assert_eq!(
             key(&INPUTS, "A::f", &[(0, &"x"), (1, &3u8)]),
-            "tc:v1:A::f:{ee00c23393f03acf75aff074ace82a92e73fc68fad9c4a1b0b85c7b9f0b1c1d2}"
+            "tc:v2:default:A::f:{2f6b99ca17421cc1ee7b520ff8666663d41ce945edcb3a95f6598299ee1a5a07}"
         );
     }
 
@@ -302,9 +371,61 @@ mod tests {
                 Err(serde::ser::Error::custom("no"))
             }
         }
-        let mut builder = KeyBuilder::new("tc", &INPUTS, "A::f");
+        let mut builder = KeyBuilder::new("tc", None, &INPUTS, scope("A::f"));
         builder.input(0, &Broken);
         builder.input(1, &1u8);
         assert!(builder.finish().is_err());
+    }
+
+    #[test]
+    fn namespaces_keep_entries_apart_unless_shared() {
+        let in_namespace = |namespaces, namespace| {
+            let spec = CacheSpec {
+                namespaces,
+                ..INPUTS
+            };
+            let scope = Scope {
+                activity_type: "A::f",
+                namespace,
+            };
+            let mut builder = KeyBuilder::new("tc", None, &spec, scope);
+            builder.input(0, &1u8);
+            builder.finish().expect("encodable")
+        };
+        let (isolated, shared) = (Namespaces::Isolated, Namespaces::Shared);
+        assert_ne!(in_namespace(isolated, "a"), in_namespace(isolated, "b"));
+        assert_eq!(in_namespace(shared, "a"), in_namespace(shared, "b"));
+        assert!(in_namespace(shared, "a").starts_with("tc:v2:*:A::f:{"));
+        assert!(in_namespace(isolated, "a").starts_with("tc:v2:a:A::f:{"));
+        // A namespace literally named like the shared mark is still its own.
+        assert_ne!(in_namespace(isolated, "*"), in_namespace(shared, "a"));
+        // Names run together differently are different keys.
+        let split = |namespace, activity_type| {
+            let scope = Scope {
+                activity_type,
+                namespace,
+            };
+            KeyBuilder::new("tc", None, &INPUTS, scope)
+                .finish()
+                .expect("encodable")
+        };
+        assert_ne!(split("a:b", "c"), split("a", "b:c"));
+    }
+
+    #[test]
+    fn a_secret_changes_every_digest_and_nothing_else() {
+        let with = |secret: Option<&KeySecret>| {
+            let mut builder = KeyBuilder::new("tc", secret, &INPUTS, scope("A::f"));
+            builder.input(0, &"ada@example.com");
+            builder.finish().expect("encodable")
+        };
+        let one = KeySecret::new([1; 32]);
+        let two = KeySecret::new([2; 32]);
+        let (plain, keyed, other) = (with(None), with(Some(&one)), with(Some(&two)));
+        assert_ne!(plain, keyed);
+        assert_ne!(keyed, other);
+        assert_eq!(keyed, with(Some(&KeySecret::new([1; 32]))));
+        let head = |key: &str| key.split_once('{').expect("a hash tag").0.to_owned();
+        assert_eq!(head(&plain), head(&keyed));
     }
 }

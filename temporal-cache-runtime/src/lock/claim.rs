@@ -35,7 +35,9 @@ pub(super) async fn lease<R>(
     loop {
         match health::healthy(backend, key, backend.claim(key, &owner, lock.lease).await) {
             Ok(Claim::Value(bytes)) => {
-                return pending.serve(&bytes, codec, caller, " (stored by a concurrent call)");
+                return pending
+                    .serve(&bytes, codec, caller, " (stored by a concurrent call)")
+                    .await;
             }
             Ok(Claim::Acquired) => {
                 let lease =

@@ -68,12 +68,9 @@ pub(crate) async fn acquire<R>(
         };
         match wait::until(follower.landed(), ctx, deadline).await {
             Waited::Done(Landing::Value(bytes)) => {
-                return Pending::alone(spec, backend, key).serve(
-                    &bytes,
-                    codec,
-                    caller,
-                    " (shared with a concurrent call)",
-                );
+                return Pending::alone(spec, backend, key)
+                    .serve(&bytes, codec, caller, " (shared with a concurrent call)")
+                    .await;
             }
             // The leader gave up (its body failed, or it was cancelled): lead anew, or follow
             // whoever did.
@@ -126,7 +123,7 @@ impl Pending {
         caller: &Caller,
     ) -> Result<Acquired<R>, Self> {
         match health::healthy(&self.backend, &self.key, self.backend.get(&self.key).await) {
-            Ok(Some(bytes)) => Ok(self.serve(&bytes, codec, caller, "")),
+            Ok(Some(bytes)) => Ok(self.serve(&bytes, codec, caller, "").await),
             Ok(None) => {
                 event!(debug, caller, self.key, "cache miss");
                 Err(self)
@@ -140,14 +137,15 @@ impl Pending {
 
     /// Serves stored bytes (and hands them to this call's followers), or runs the body without a
     /// lease if they are unreadable, so that its result overwrites them.
-    fn serve<R>(
+    async fn serve<R>(
         self,
         bytes: &[u8],
         codec: OutcomeCodec<R>,
         caller: &Caller,
         how: &str,
     ) -> Acquired<R> {
-        match value::decode(bytes, codec, caller, &self.key) {
+        let (storage, limit) = (self.backend.storage(), self.backend.max_value_bytes());
+        match value::decode(bytes, codec, storage, limit, caller, &self.key).await {
             Some(outcome) => {
                 event!(debug, caller, self.key, "cache hit{how}");
                 if let Some(leader) = self.leader {

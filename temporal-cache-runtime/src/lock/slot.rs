@@ -6,9 +6,10 @@ use std::sync::Arc;
 use super::flight::{Landing, Leader};
 use super::lease::HeldLease;
 use crate::backend::health;
-use crate::backend::{BackendError, BackendErrorKind, SharedBackend};
+use crate::backend::{BackendError, BackendErrorKind, SharedBackend, Storage};
 use crate::log::{Caller, event};
 use crate::spec::CacheSpec;
+use crate::value;
 
 /// What a call that runs its body holds until it has a result.
 pub(crate) struct Slot {
@@ -42,14 +43,31 @@ impl Slot {
         }
     }
 
-    /// The entry's key.
-    pub(crate) fn key(&self) -> &str {
-        &self.key
-    }
-
     /// The largest value the backend stores, in bytes.
     pub(crate) fn max_value_bytes(&self) -> usize {
         self.backend.max_value_bytes()
+    }
+
+    /// How the backend stores values.
+    pub(crate) fn storage(&self) -> &Storage {
+        self.backend.storage()
+    }
+
+    /// The bytes to store for the body's result, whose first step is `raw`.
+    pub(crate) async fn stored_form(
+        &self,
+        raw: Option<value::Raw>,
+        caller: &Caller,
+    ) -> Option<Vec<u8>> {
+        let raw = raw?;
+        value::stored_form(
+            raw,
+            self.storage(),
+            self.max_value_bytes(),
+            caller,
+            &self.key,
+        )
+        .await
     }
 
     /// Stores the body's result (`None` if it may not be stored: an error, or a value that could

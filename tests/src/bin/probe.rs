@@ -1,4 +1,5 @@
-//! A second process for the tests: a worker, or callers of cached activities.
+//! A second process for the tests: a worker, or callers of cached activities. Each takes its
+//! backend's storage settings (encryption, keyed hashing) from the environment.
 //!
 //! - `probe worker <temporal address> <redis url> <task queue>`: runs a worker with the test
 //!   workflows and activities until its standard input closes.
@@ -17,7 +18,7 @@
 use std::process::ExitCode;
 
 use temporal_cache_runtime::{
-    RedisCacheBackend, caching_enabled, invalidate_cache, set_cache_backend,
+    RedisCacheBackend, Storage, caching_enabled, invalidate_cache, set_cache_backend,
 };
 use temporal_cache_tests::activities::{Cached, Output, body_started, collections, runs};
 use temporal_cache_tests::environment::run;
@@ -61,7 +62,7 @@ async fn main() -> ExitCode {
 }
 
 async fn worker(address: &str, redis_url: &str, task_queue: &str) -> Result<(), BoxError> {
-    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
+    set_cache_backend(backend(redis_url)?);
     let connection =
         Connection::connect(ConnectionOptions::new(Url::parse(address)?).build()).await?;
     let client = Client::new(connection, ClientOptions::new("default").build())?;
@@ -85,8 +86,14 @@ async fn worker(address: &str, redis_url: &str, task_queue: &str) -> Result<(), 
     Ok(())
 }
 
+/// The backend on `redis_url`, with the storage settings the environment asks for (see
+/// `Storage::from_env`).
+fn backend(redis_url: &str) -> Result<RedisCacheBackend, BoxError> {
+    Ok(RedisCacheBackend::from_urls(redis_url)?.with_storage(Storage::from_env()?))
+}
+
 async fn echo(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError> {
-    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
+    set_cache_backend(backend(redis_url)?);
     let value: u64 = value.parse()?;
     let first = run(Cached::echo, MultiArgs2(token.to_owned(), value)).await;
     let second = run(Cached::echo, MultiArgs2(token.to_owned(), value)).await;
@@ -102,7 +109,7 @@ async fn echo(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError>
 }
 
 async fn invalidate(redis_url: &str, token: &str, value: &str) -> Result<(), BoxError> {
-    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
+    set_cache_backend(backend(redis_url)?);
     let value: u64 = value.parse()?;
     let removed = invalidate_cache!(Cached::echo, token.to_owned(), value).await?;
     println!(
@@ -131,7 +138,7 @@ async fn calls(
     count: &str,
     millis: &str,
 ) -> Result<(), BoxError> {
-    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
+    set_cache_backend(backend(redis_url)?);
     let (count, millis): (usize, u64) = (count.parse()?, millis.parse()?);
     println!("ready");
     let mut go = String::new();
@@ -148,7 +155,7 @@ async fn calls(
 }
 
 async fn hold(redis_url: &str, activity: &str, token: &str, millis: &str) -> Result<(), BoxError> {
-    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
+    set_cache_backend(backend(redis_url)?);
     let millis: u64 = millis.parse()?;
     let announce = async {
         body_started(token).await;
@@ -160,7 +167,7 @@ async fn hold(redis_url: &str, activity: &str, token: &str, millis: &str) -> Res
 }
 
 async fn by_collections(redis_url: &str, token: &str) -> Result<(), BoxError> {
-    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?);
+    set_cache_backend(backend(redis_url)?);
     let (words, counts) = collections(false);
     let output = run(
         Cached::by_collections,

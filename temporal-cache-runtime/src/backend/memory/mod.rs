@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::{BackendError, BoxFuture, CacheBackend, Claim, Watch};
+use super::{BackendError, BoxFuture, CacheBackend, Claim, Storage, Watch};
 
 /// A cache held in this process's memory.
 ///
@@ -25,6 +25,7 @@ use super::{BackendError, BoxFuture, CacheBackend, Claim, Watch};
 pub struct MemoryCacheBackend {
     max_entries: usize,
     max_bytes: usize,
+    storage: Storage,
     state: Arc<Mutex<State>>,
 }
 
@@ -66,6 +67,7 @@ impl MemoryCacheBackend {
         Self {
             max_entries: Self::DEFAULT_MAX_ENTRIES,
             max_bytes: Self::DEFAULT_MAX_BYTES,
+            storage: Storage::new(),
             state: Arc::new(Mutex::new(State::default())),
         }
     }
@@ -79,6 +81,13 @@ impl MemoryCacheBackend {
     /// Keeps at most `max_bytes` bytes of values. A single value larger than this is not stored.
     pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
         self.max_bytes = max_bytes;
+        self
+    }
+
+    /// Writes keys and values as `storage` says (keyed hashing and the like) instead of
+    /// [`Storage::new`]'s plain form.
+    pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
         self
     }
 
@@ -320,6 +329,10 @@ impl CacheBackend for MemoryCacheBackend {
         }
         drop(state);
         Box::pin(async move { Ok(held) })
+    }
+
+    fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     fn watch<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Watch, BackendError>> {

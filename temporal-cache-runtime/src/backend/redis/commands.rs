@@ -7,7 +7,7 @@ use ::redis::Value;
 
 use super::errors::unexpected;
 use super::{RedisCacheBackend, scripts};
-use crate::backend::{BackendError, BoxFuture, CacheBackend, Claim, Watch};
+use crate::backend::{BackendError, BoxFuture, CacheBackend, Claim, Storage, Watch};
 
 pub(super) fn lease_key(key: &str) -> String {
     format!("{key}:lease")
@@ -72,6 +72,10 @@ impl CacheBackend for RedisCacheBackend {
 
     fn key_prefix(&self) -> &str {
         &self.prefix
+    }
+
+    fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     fn claim<'a>(

@@ -2,7 +2,7 @@
 //! Redis (TLS included) without a code change.
 
 use super::{RedisCacheBackend, RedisTls};
-use crate::backend::{BackendError, BackendErrorKind};
+use crate::backend::{BackendError, BackendErrorKind, Storage};
 
 impl RedisCacheBackend {
     /// The name of the environment variable [`from_env`](Self::from_env) reads the URL from.
@@ -20,9 +20,11 @@ impl RedisCacheBackend {
     /// without a code change: the URL from `TEMPORAL_CACHE_REDIS_URL` (required; several node
     /// URLs separated by commas name a [cluster](Self::cluster)), TLS files from
     /// `TEMPORAL_CACHE_REDIS_CA_FILE`, `TEMPORAL_CACHE_REDIS_CLIENT_CERT_FILE` and
-    /// `TEMPORAL_CACHE_REDIS_CLIENT_KEY_FILE`, and the key prefix from
-    /// `TEMPORAL_CACHE_REDIS_PREFIX`. A missing URL, a certificate file without its key, or TLS
-    /// files for a `redis://` URL are a configuration error.
+    /// `TEMPORAL_CACHE_REDIS_CLIENT_KEY_FILE`, the key prefix from
+    /// `TEMPORAL_CACHE_REDIS_PREFIX`, and encryption and keyed hashing as
+    /// [`Storage::from_env`](crate::Storage::from_env) reads them. A missing URL, a certificate
+    /// file without its key, TLS files for a `redis://` URL, or a malformed key are a
+    /// configuration error.
     pub fn from_env() -> Result<Self, BackendError> {
         let var = |name: &str| {
             std::env::var(name)
@@ -65,6 +67,8 @@ impl RedisCacheBackend {
         if let Some(prefix) = var(Self::PREFIX_ENV_VAR) {
             backend = backend.with_prefix(prefix);
         }
-        Ok(backend)
+        let storage = Storage::from_env()
+            .map_err(|error| BackendError::new(BackendErrorKind::Configuration, error))?;
+        Ok(backend.with_storage(storage))
     }
 }

@@ -25,7 +25,7 @@ use self::connection::{Connection, Endpoint};
 use self::errors::to_backend_error;
 use self::notifications::Notifications;
 pub use self::tls::RedisTls;
-use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALUE_BYTES};
+use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALUE_BYTES, Storage};
 
 /// A cache in Redis, shared by every worker that points at the same database.
 ///
@@ -62,6 +62,7 @@ pub struct RedisCacheBackend {
     notifications: Notifications,
     breaker: Breaker,
     prefix: String,
+    storage: Storage,
     operation_timeout: Duration,
     max_value_bytes: usize,
 }
@@ -169,6 +170,7 @@ impl RedisCacheBackend {
                 circuits,
             ),
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            storage: Storage::new(),
             operation_timeout: Self::DEFAULT_OPERATION_TIMEOUT,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
         }
@@ -178,6 +180,13 @@ impl RedisCacheBackend {
     /// applications can share one database without seeing each other's entries.
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// Writes keys and values as `storage` says (keyed hashing and the like) instead of
+    /// [`Storage::new`]'s plain form. Every worker sharing this Redis needs the same settings.
+    pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
         self
     }
 

@@ -1,0 +1,147 @@
+//! Compression of large stored values with zstd (already built for the Temporal SDK).
+//!
+//! A compressed body is one zstd frame that records its decompressed size. Reading one checks
+//! that size against the backend's value limit before allocating anything, and decompresses
+//! into exactly that much room, so a crafted frame (a "decompression bomb") is a miss, never an
+//! out-of-memory.
+
+use super::envelope::DecodeError;
+
+/// Whether and when stored values are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Values are stored as they are.
+    Off,
+    /// Values of at least `threshold` bytes are compressed with zstd at `level`, when that makes
+    /// them smaller.
+    Zstd {
+        /// The size, in bytes, from which a value is compressed.
+        threshold: usize,
+        /// The zstd level (1 to 22; 3 is zstd's default).
+        level: i32,
+    },
+}
+
+impl Compression {
+    /// The default threshold: below it, compressing costs more time than the smaller transfer
+    /// saves (see `BENCHMARKS.md`).
+    pub const DEFAULT_THRESHOLD: usize = 16 * 1024;
+    /// The default zstd level: fast to decompress, which is what a hit pays.
+    pub const DEFAULT_LEVEL: i32 = 1;
+
+    /// zstd above [`DEFAULT_THRESHOLD`](Self::DEFAULT_THRESHOLD), at
+    /// [`DEFAULT_LEVEL`](Self::DEFAULT_LEVEL): what a backend does unless told otherwise.
+    pub const DEFAULT: Self = Self::Zstd {
+        threshold: Self::DEFAULT_THRESHOLD,
+        level: Self::DEFAULT_LEVEL,
+    };
+
+    /// zstd for values of at least `threshold` bytes, at the default level.
+    pub const fn zstd_above(threshold: usize) -> Self {
+        Self::Zstd {
+            threshold,
+            level: Self::DEFAULT_LEVEL,
+        }
+    }
+
+    /// `raw` compressed, if this setting compresses it and that makes it smaller.
+    pub(crate) fn compress(self, raw: &[u8]) -> Option<Vec<u8>> {
+        let Self::Zstd { threshold, level } = self else {
+            return None;
+        };
+        if raw.len() < threshold {
+            return None;
+        }
+        zstd::bulk::compress(raw, level)
+            .ok()
+            .filter(|compressed| compressed.len() < raw.len())
+    }
+}
+
+impl Default for Compression {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Decompresses one frame of at most `limit` bytes.
+pub(crate) fn decompress(frame: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    let size = match zstd::zstd_safe::get_frame_content_size(frame) {
+        Ok(Some(size)) => size,
+        Ok(None) => {
+            return Err(DecodeError::Decompress(
+                "the frame does not record its size".to_owned(),
+            ));
+        }
+        Err(_) => return Err(DecodeError::Decompress("not a zstd frame".to_owned())),
+    };
+    let size = usize::try_from(size)
+        .ok()
+        .filter(|size| *size <= limit)
+        .ok_or_else(|| {
+            DecodeError::Decompress(format!(
+                "it would inflate to {size} bytes, past the limit of {limit}"
+            ))
+        })?;
+    let raw = zstd::bulk::decompress(frame, size)
+        .map_err(|error| DecodeError::Decompress(error.to_string()))?;
+    if raw.len() != size {
+        return Err(DecodeError::Decompress(
+            "it inflates to another size than it records".to_owned(),
+        ));
+    }
+    Ok(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(len: usize) -> Vec<u8> {
+        let mut text = String::from("[");
+        let mut i = 0;
+        while text.len() < len {
+            text.push_str(&format!("{{\"id\":{i},\"name\":\"user {i}\"}},"));
+            i += 1;
+        }
+        text.push_str("0]");
+        text.into_bytes()
+    }
+
+    #[test]
+    fn compresses_only_from_the_threshold_and_only_when_smaller() {
+        let setting = Compression::zstd_above(1024);
+        assert!(setting.compress(&json(1000)[..1000]).is_none());
+        let large = json(100_000);
+        let compressed = setting.compress(&large).expect("JSON compresses");
+        assert!(compressed.len() < large.len() / 4);
+        assert_eq!(decompress(&compressed, large.len()).unwrap(), large);
+        let random: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let _ = setting
+            .compress(&random)
+            .map(|c| assert!(c.len() < random.len()));
+        assert!(Compression::Off.compress(&large).is_none());
+    }
+
+    #[test]
+    fn a_bomb_is_refused_before_it_inflates() {
+        let zeros = vec![0u8; 10_000_000];
+        let bomb = zstd::bulk::compress(&zeros, 3).unwrap();
+        assert!(bomb.len() < 2_000);
+        let error = decompress(&bomb, 1_000_000).unwrap_err().to_string();
+        assert!(error.contains("past the limit of 1000000"), "{error}");
+    }
+
+    #[test]
+    fn a_frame_that_lies_about_its_size_is_refused() {
+        let raw = json(50_000);
+        let mut frame = zstd::bulk::compress(&raw, 1).unwrap();
+        assert!(decompress(&frame[..frame.len() / 2], raw.len()).is_err());
+        let last = frame.len() - 1;
+        frame[last] ^= 0xff;
+        let _ = decompress(&frame, raw.len());
+        assert!(decompress(b"not zstd", 100).is_err());
+    }
+}

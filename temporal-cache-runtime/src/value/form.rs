@@ -1,0 +1,186 @@
+//! The stored form of a value's bytes (JSON, or a Temporal Payload): compressed if large, then
+//! encrypted if the backend has a keyring, then framed (see [`super::envelope`]).
+//!
+//! Reading accepts only the form this worker's [`Storage`] would write, compression aside: where
+//! encryption is on, a plaintext entry is refused (anyone who can write to Redis could have
+//! planted it), and where a DataConverter is set, a JSON entry is (and the reverse).
+
+use std::borrow::Cow;
+
+use super::envelope::{self, DecodeError, Flags};
+use crate::storage::Storage;
+
+/// Why a value's stored form could not be written.
+#[derive(Debug)]
+pub(crate) struct WriteError(&'static str);
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The stored form of `raw` under the cache key `key`.
+pub(crate) fn write(storage: &Storage, key: &str, raw: Vec<u8>) -> Result<Vec<u8>, WriteError> {
+    let compressed = storage.compression().compress(&raw);
+    let flags = Flags {
+        compressed: compressed.is_some(),
+        encrypted: storage.keyring().is_some(),
+        payload: storage.data_converter().is_some(),
+    };
+    let mut body = compressed.unwrap_or(raw);
+    let Some(keyring) = storage.keyring() else {
+        let mut bytes = envelope::header(flags, None, body.len());
+        bytes.append(&mut body);
+        return Ok(bytes);
+    };
+    let seal = keyring
+        .new_seal()
+        .map_err(|_| WriteError("the system's random number generator failed"))?;
+    let mut bytes = envelope::header(flags, Some(&seal), body.len() + 16);
+    keyring.seal(&seal, key, &bytes, &mut body);
+    bytes.append(&mut body);
+    Ok(bytes)
+}
+
+/// The raw bytes stored in `bytes` under the cache key `key`, at most `limit` of them.
+pub(crate) fn read<'a>(
+    storage: &Storage,
+    key: &str,
+    bytes: &'a [u8],
+    limit: usize,
+) -> Result<Cow<'a, [u8]>, DecodeError> {
+    let framed = envelope::parse(bytes)?;
+    let flags = framed.flags;
+    if flags.payload != storage.data_converter().is_some() {
+        return Err(DecodeError::Form(if flags.payload {
+            "entry holds a Temporal Payload, but this cache has no DataConverter"
+        } else {
+            "entry holds plain JSON, but this cache stores values through a DataConverter"
+        }));
+    }
+    let body: Cow<'a, [u8]> = match (storage.keyring(), framed.seal) {
+        (Some(keyring), Some(seal)) => {
+            Cow::Owned(keyring.open(&seal, key, framed.header, framed.body)?)
+        }
+        (Some(_), None) => {
+            return Err(DecodeError::Form(
+                "entry is not encrypted, but this cache encrypts every value",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(DecodeError::Form(
+                "entry is encrypted, but this cache has no keyring",
+            ));
+        }
+        (None, None) => Cow::Borrowed(framed.body),
+    };
+    if flags.compressed {
+        return Ok(Cow::Owned(super::compression::decompress(&body, limit)?));
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Compression, EncryptionKey, Keyring};
+
+    fn encrypted(byte: u8) -> Storage {
+        Storage::new().with_encryption(Keyring::new(EncryptionKey::new([byte; 32])))
+    }
+
+    fn round_trip(storage: &Storage, raw: &[u8]) -> Vec<u8> {
+        let stored = write(storage, "k", raw.to_vec()).unwrap();
+        read(storage, "k", &stored, 1 << 20).unwrap().into_owned()
+    }
+
+    #[test]
+    fn every_setting_reads_back_what_it_wrote() {
+        let large = br#"{"name":"Ada Lovelace"}"#.repeat(2000);
+        let compressing = Storage::new().with_compression(Compression::zstd_above(1024));
+        for storage in [
+            Storage::new(),
+            compressing.clone(),
+            encrypted(1),
+            encrypted(1).with_compression(Compression::zstd_above(1024)),
+        ] {
+            assert_eq!(round_trip(&storage, b"\"small\""), b"\"small\"");
+            assert_eq!(round_trip(&storage, &large), large);
+        }
+        let stored = write(&compressing, "k", large.clone()).unwrap();
+        assert!(stored.len() < large.len() / 10);
+        assert_eq!(stored[3], 0x01);
+    }
+
+    #[test]
+    fn plaintext_where_encryption_is_on_is_refused_and_the_reverse() {
+        let plain = write(&Storage::new(), "k", b"1".to_vec()).unwrap();
+        assert!(matches!(
+            read(&encrypted(1), "k", &plain, 100),
+            Err(DecodeError::Form(_))
+        ));
+        let sealed = write(&encrypted(1), "k", b"1".to_vec()).unwrap();
+        assert!(matches!(
+            read(&Storage::new(), "k", &sealed, 100),
+            Err(DecodeError::Form(_))
+        ));
+        assert!(matches!(
+            read(&encrypted(1), "other", &sealed, 100),
+            Err(DecodeError::Unauthentic)
+        ));
+        assert!(matches!(
+            read(&encrypted(2), "k", &sealed, 100),
+            Err(DecodeError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
+    fn a_flipped_header_bit_fails_authentication() {
+        let storage = encrypted(1).with_compression(Compression::zstd_above(1));
+        let mut sealed =
+            write(&storage, "k", b"[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]".to_vec()).unwrap();
+        assert_eq!(sealed[3], 0x03);
+        sealed[3] = 0x02;
+        assert!(matches!(
+            read(&storage, "k", &sealed, 100),
+            Err(DecodeError::Unauthentic)
+        ));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn every_storage() -> [Storage; 4] {
+            [
+                Storage::new(),
+                Storage::new().with_compression(Compression::zstd_above(1)),
+                encrypted(1),
+                encrypted(1).with_compression(Compression::zstd_above(1)),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn reading_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..128)) {
+                for storage in every_storage() {
+                    let _ = read(&storage, "k", &bytes, 1 << 16);
+                    for flags in 0..8u8 {
+                        let mut framed = vec![b't', b'c', 2, flags];
+                        framed.extend_from_slice(&bytes);
+                        let _ = read(&storage, "k", &framed, 1 << 16);
+                    }
+                }
+            }
+
+            #[test]
+            fn every_storage_reads_back_what_it_wrote(raw in prop::collection::vec(any::<u8>(), 0..2048)) {
+                for storage in every_storage() {
+                    prop_assert_eq!(round_trip(&storage, &raw), raw.clone());
+                }
+            }
+        }
+    }
+}
