@@ -77,9 +77,10 @@ pub(crate) static DOCUMENT: LazyLock<Document> = LazyLock::new(|| Document {
     text: filler_text(LARGE_TEXT_BYTES, LineBreaks::Every80),
 });
 
-/// How many bytes `value` takes in the cache: the envelope's 3-byte header, then its JSON.
+/// How many bytes `value` takes in the cache uncompressed: the envelope's 4-byte header, then its
+/// JSON.
 pub(crate) fn stored_len<T: Serialize>(value: &T) -> usize {
-    3 + serde_json::to_vec(value).map_or(0, |json| json.len())
+    4 + serde_json::to_vec(value).map_or(0, |json| json.len())
 }
 
 /// Whether [`filler_text`] breaks its lines (each break is two bytes in JSON: `\n`).
@@ -89,17 +90,21 @@ enum LineBreaks {
     Every80,
 }
 
-/// `len` bytes of plain words.
+/// `len` bytes of words drawn pseudo-randomly (the same in every run), some followed by a number:
+/// text that compresses about as well as real prose and data do (a few times), not a repeating
+/// pattern that any compressor shrinks a hundredfold.
 fn filler_text(len: usize, breaks: LineBreaks) -> String {
     const WORDS: [&str; 8] = [
         "cache", "activity", "worker", "result", "temporal", "redis", "lorem", "ipsum",
     ];
     let mut text = String::with_capacity(len + 16);
     let mut line = 0;
-    for word in WORDS.iter().cycle() {
-        if text.len() >= len {
-            break;
-        }
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    while text.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let word = WORDS[(state % 8) as usize];
         if breaks == LineBreaks::Every80 && line > 72 {
             text.push('\n');
             line = 0;
@@ -109,6 +114,12 @@ fn filler_text(len: usize, breaks: LineBreaks) -> String {
         }
         text.push_str(word);
         line += word.len();
+        if (state >> 8).is_multiple_of(4) {
+            let number = (state >> 16) % 10_000;
+            let digits = number.to_string();
+            text.push_str(&digits);
+            line += digits.len();
+        }
     }
     text.truncate(len);
     text
@@ -128,6 +139,15 @@ fn counted_profile(id: u64) -> Profile {
     Profile {
         id,
         ..PROFILE.clone()
+    }
+}
+
+/// The large result for `id`, counted as a run of a cached body.
+fn counted_document(id: u64) -> Document {
+    CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
+    Document {
+        id,
+        ..DOCUMENT.clone()
     }
 }
 
@@ -151,11 +171,7 @@ impl BenchActivities {
         _ctx: ActivityContext,
         id: u64,
     ) -> Result<Document, ActivityError> {
-        CACHED_BODY_RUNS.fetch_add(1, Ordering::Relaxed);
-        Ok(Document {
-            id,
-            ..DOCUMENT.clone()
-        })
+        Ok(counted_document(id))
     }
 
     /// [`Self::fetch_small`] as it would be without the cache.
@@ -239,6 +255,101 @@ impl ProductionActivities {
         id: u64,
     ) -> Result<Profile, ActivityError> {
         Ok(counted_profile(id))
+    }
+}
+
+/// The stored forms the storage measurement compares, each on a backend of its own (all on the
+/// bench's Redis, under prefixes of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// JSON as it is: compression off.
+    Plain,
+    /// zstd from the default threshold.
+    Compressed,
+    /// AES-256-GCM with a one-key keyring (and the default compression).
+    Encrypted,
+    /// Through Temporal's default `DataConverter` (payload converter and its no-op codec), and
+    /// the default compression.
+    Converted,
+}
+
+/// The backends of [`StorageActivities`], by [`Form`], set by the storage measurement.
+pub(crate) static STORAGE_BACKENDS: OnceLock<[Arc<RedisCacheBackend>; 4]> = OnceLock::new();
+
+fn storage_backend(form: Form) -> &'static Arc<RedisCacheBackend> {
+    let backends = STORAGE_BACKENDS
+        .get()
+        .expect("the storage measurement sets its backends before calling its activities");
+    &backends[form as usize]
+}
+
+/// Both results, stored in each [`Form`]: [`BenchActivities::fetch_small`] and
+/// [`BenchActivities::fetch_large`] on other backends.
+pub(crate) struct StorageActivities;
+
+#[activities]
+impl StorageActivities {
+    #[cached_activity(ttl = "1h", backend = storage_backend(Form::Plain))]
+    #[activity]
+    pub(crate) async fn small_plain(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        Ok(counted_profile(id))
+    }
+
+    #[cached_activity(ttl = "1h", backend = storage_backend(Form::Encrypted))]
+    #[activity]
+    pub(crate) async fn small_encrypted(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        Ok(counted_profile(id))
+    }
+
+    #[cached_activity(ttl = "1h", backend = storage_backend(Form::Converted))]
+    #[activity]
+    pub(crate) async fn small_converted(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Profile, ActivityError> {
+        Ok(counted_profile(id))
+    }
+
+    #[cached_activity(ttl = "1h", backend = storage_backend(Form::Plain))]
+    #[activity]
+    pub(crate) async fn large_plain(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Document, ActivityError> {
+        Ok(counted_document(id))
+    }
+
+    #[cached_activity(ttl = "1h", backend = storage_backend(Form::Compressed))]
+    #[activity]
+    pub(crate) async fn large_compressed(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Document, ActivityError> {
+        Ok(counted_document(id))
+    }
+
+    #[cached_activity(ttl = "1h", backend = storage_backend(Form::Encrypted))]
+    #[activity]
+    pub(crate) async fn large_encrypted(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Document, ActivityError> {
+        Ok(counted_document(id))
+    }
+
+    #[cached_activity(ttl = "1h", backend = storage_backend(Form::Converted))]
+    #[activity]
+    pub(crate) async fn large_converted(
+        _ctx: ActivityContext,
+        id: u64,
+    ) -> Result<Document, ActivityError> {
+        Ok(counted_document(id))
     }
 }
 

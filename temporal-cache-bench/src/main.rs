@@ -34,7 +34,7 @@ use crate::error::BenchResult;
 use crate::machine::Machine;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
-use crate::scenarios::{commands, faults, hits, misses, production};
+use crate::scenarios::{commands, faults, hits, misses, production, storage};
 
 /// Where the report goes unless `--output` says otherwise: the workspace root.
 fn default_output() -> PathBuf {
@@ -101,6 +101,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
     let long_body = flight::measure(Flight::LongBody, &server.url()).await?;
     let faults = faults::measure().await?;
     let production = production::measure().await?;
+    let storage = storage::measure(&server.url()).await?;
 
     let report = Report {
         machine,
@@ -111,6 +112,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
         long_body,
         faults,
         production,
+        storage,
         run_time: started.elapsed(),
     }
     .to_markdown();

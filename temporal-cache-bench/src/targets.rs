@@ -6,6 +6,14 @@ use std::time::Duration;
 /// A hit may cost at most this much more than the bare GET it makes (p50 over p50).
 pub(crate) const HIT_P50_MAX_RATIO: f64 = 1.1;
 
+/// A 233 B hit with built-in encryption may cost at most this much more than the bare GET of the
+/// same value unencrypted.
+pub(crate) const ENCRYPTED_HIT_P50_MAX_RATIO: f64 = 1.15;
+
+/// A 100 KB hit with compression may cost at most this much more than the bare GET of the same
+/// value uncompressed.
+pub(crate) const COMPRESSED_HIT_P50_MAX_RATIO: f64 = 1.1;
+
 /// Hits from many tasks must reach this share of the bare GET rate with as many tasks.
 pub(crate) const CONCURRENT_HITS_MIN_RATIO: f64 = 0.9;
 

@@ -20,9 +20,26 @@ use crate::outcome::OutcomeCodec;
 use crate::value;
 
 /// Runs an async cached activity: serves a hit, or runs `body` and stores its successful result.
+///
+/// The key is finished here, before the returned future exists, so that the key's hasher never
+/// takes room in it.
 #[doc(hidden)]
-pub async fn run<R, F, Fut>(
+pub fn run<R, F, Fut>(
     entry: Entry,
+    ctx: ActivityContext,
+    codec: OutcomeCodec<R>,
+    body: F,
+) -> impl Future<Output = R>
+where
+    F: FnOnce(ActivityContext) -> Fut,
+    Fut: Future<Output = R>,
+{
+    let keyed = keyed(entry, &ctx);
+    run_keyed(keyed, ctx, codec, body)
+}
+
+async fn run_keyed<R, F, Fut>(
+    keyed: Option<(Keyed, Caller)>,
     ctx: ActivityContext,
     codec: OutcomeCodec<R>,
     body: F,
@@ -31,7 +48,7 @@ where
     F: FnOnce(ActivityContext) -> Fut,
     Fut: Future<Output = R>,
 {
-    let Some((keyed, caller)) = keyed(entry, &ctx) else {
+    let Some((keyed, caller)) = keyed else {
         return body(ctx).await;
     };
     let slot = match acquire(keyed, codec, &caller, &ctx).await {

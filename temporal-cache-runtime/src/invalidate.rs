@@ -1,6 +1,7 @@
 //! Removing a cached result by hand: the runtime side of `invalidate_cache!`.
 
 use std::fmt;
+use std::future::Future;
 
 use temporalio_common::ActivityDefinition;
 
@@ -43,22 +44,26 @@ impl std::error::Error for InvalidateError {
 
 /// Removes the entry a call would read. `Ok(true)` if there was one; `Ok(false)` without touching
 /// any backend when caching is off (by the cargo feature or the environment variable) or the
-/// activity is `no_cache`.
+/// activity is `no_cache`. The key is finished before the returned future exists, so that its
+/// hasher never takes room in it.
 #[doc(hidden)]
-pub async fn invalidate(entry: Entry) -> Result<bool, InvalidateError> {
-    let keyed = match entry.describe() {
-        Ok(Described::Keyed(keyed)) => keyed,
-        Ok(Described::Off) => return Ok(false),
-        Ok(Described::NoBackend) => return Err(InvalidateError::NoBackend),
-        Err(error) => return Err(InvalidateError::Input(error.to_string())),
-    };
-    let removed = keyed
-        .backend
-        .delete(&keyed.key)
-        .await
-        .map_err(InvalidateError::Backend)?;
-    tracing::debug!(target: TARGET, key = &*keyed.key, removed, "cache invalidate");
-    Ok(removed)
+pub fn invalidate(entry: Entry) -> impl Future<Output = Result<bool, InvalidateError>> {
+    let described = entry.describe();
+    async move {
+        let keyed = match described {
+            Ok(Described::Keyed(keyed)) => keyed,
+            Ok(Described::Off) => return Ok(false),
+            Ok(Described::NoBackend) => return Err(InvalidateError::NoBackend),
+            Err(error) => return Err(InvalidateError::Input(error.to_string())),
+        };
+        let removed = keyed
+            .backend
+            .delete(&keyed.key)
+            .await
+            .map_err(InvalidateError::Backend)?;
+        tracing::debug!(target: TARGET, key = &*keyed.key, removed, "cache invalidate");
+        Ok(removed)
+    }
 }
 
 /// The registered activity type name of an activity marker (`MyActivities::fetch_user`).

@@ -17,7 +17,9 @@ use temporal_cache_runtime::backend::BackendErrorKind;
 use temporal_cache_runtime::{InvalidateError, cached_activity, invalidate_cache};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
-use temporalio_sdk::testing::ActivityEnvironmentError;
+use temporalio_sdk::testing::{
+    ActivityEnvironment, ActivityEnvironmentError, TestActivityInfoOptions,
+};
 use tokio::sync::{Barrier, Notify, Semaphore};
 
 use crate::support::{Logs, Op, Scripted, environment_for, run};
@@ -256,6 +258,30 @@ async fn an_identical_call_is_served_and_another_input_misses() {
         2,
         "each miss stored its result once"
     );
+}
+
+#[tokio::test]
+async fn standalone_activities_are_cached_like_any_other() {
+    // Started by a client, not a workflow: no workflow id.
+    let standalone = || {
+        ActivityEnvironment::builder_with_default()
+            .info(
+                TestActivityInfoOptions::builder()
+                    .activity_type(Pipeline::hits.name())
+                    .workflow_id(None)
+                    .build(),
+            )
+            .build()
+    };
+    let token = || "standalone".to_owned();
+    assert_eq!(ok(standalone().run(Pipeline::hits, token()).await), 1);
+    assert_eq!(ok(standalone().run(Pipeline::hits, token()).await), 1);
+    assert_eq!(
+        ok(run(Pipeline::hits, token()).await),
+        1,
+        "and shared with workflows"
+    );
+    assert_eq!(runs("standalone"), 1);
 }
 
 #[tokio::test]

@@ -119,6 +119,16 @@ impl TemporalServer {
     ///
     /// If the connection fails.
     pub async fn client(&self) -> Client {
+        self.client_with(ClientOptions::new(NAMESPACE).build())
+            .await
+    }
+
+    /// Connects a client with `options` (its namespace, its data converter).
+    ///
+    /// # Panics
+    ///
+    /// If the connection fails.
+    pub async fn client_with(&self, options: ClientOptions) -> Client {
         let target = Url::parse(&self.address())
             .unwrap_or_else(|e| panic!("invalid Temporal address {}: {e}", self.address()));
         let connection_options = ConnectionOptions::new(target)
@@ -142,8 +152,28 @@ impl TemporalServer {
                 ),
             }
         };
-        Client::new(connection, ClientOptions::new(NAMESPACE).build())
+        Client::new(connection, options)
             .unwrap_or_else(|e| panic!("cannot create a Temporal client: {e}"))
+    }
+
+    /// Creates the namespace `name` with the CLI (`temporal operator namespace create`), as an
+    /// operator would.
+    ///
+    /// # Panics
+    ///
+    /// If the CLI fails.
+    pub fn create_namespace(&self, name: &str) {
+        let output = std::process::Command::new(temporal_cli())
+            .args(["operator", "namespace", "create", "--namespace", name])
+            .args(["--address", &format!("127.0.0.1:{}", self.port)])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run the Temporal CLI: {e}"));
+        assert!(
+            output.status.success(),
+            "temporal operator namespace create {name} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 

@@ -14,6 +14,7 @@ use temporalio_sdk::{
 };
 
 use crate::activities::{Cached, Output};
+use crate::stored::{Profile, Stored};
 
 /// Which activity a [`CallWorkflow`] runs, and with what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,5 +97,28 @@ impl SeriesWorkflow {
             );
         }
         Ok(outputs)
+    }
+}
+
+/// Runs [`Stored::profile`] and [`Stored::shared_profile`] for one token and returns both.
+#[workflow]
+#[derive(Default)]
+pub struct ProfileWorkflow;
+
+#[workflow_methods]
+impl ProfileWorkflow {
+    #[run]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        token: String,
+    ) -> WorkflowResult<Vec<Profile>> {
+        let options = || ActivityOptions::start_to_close_timeout(Duration::from_secs(30));
+        let own = ctx
+            .execute_activity(Stored::profile, token.clone(), options())
+            .await?;
+        let shared = ctx
+            .execute_activity(Stored::shared_profile, token, options())
+            .await?;
+        Ok(vec![own, shared])
     }
 }

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::Report;
+use crate::activities::Form;
 use crate::machine::Machine;
 use crate::scenarios::commands::{CallCost, CallCosts};
 use crate::scenarios::faults::{FaultReport, KindReport};
@@ -19,6 +20,7 @@ use crate::scenarios::flight::{Flight, FlightReport};
 use crate::scenarios::hits::{HitReport, Round, SizeReport};
 use crate::scenarios::misses::{MissReport, MissRounds};
 use crate::scenarios::production::{Failover, HitAgainstFloor, ProductionReport};
+use crate::scenarios::storage::{FormHits, StorageReport};
 use crate::stats::Latency;
 
 /// The markdown [`fixed_report`] must render.
@@ -108,6 +110,22 @@ fn kind(first_calls_micros: &[u64], first_hit_after: Option<Duration>) -> KindRe
     }
 }
 
+fn form(form: Form, large: bool, entry_bytes: usize, floor: u64, hit: u64) -> FormHits {
+    FormHits {
+        form,
+        large,
+        entry_bytes,
+        rounds: (0..3)
+            .map(|round| {
+                (
+                    latency(floor + round, floor * 2, 10_000.0),
+                    latency(hit + round, hit * 2, 9_000.0),
+                )
+            })
+            .collect(),
+    }
+}
+
 /// A report whose every figure is a constant.
 fn fixed_report() -> Report {
     Report {
@@ -182,6 +200,19 @@ fn fixed_report() -> Report {
                 resumed_after: None,
             },
             iterations: 5_000,
+        },
+        storage: StorageReport {
+            forms: vec![
+                form(Form::Plain, false, 233, 90, 92),
+                form(Form::Encrypted, false, 281, 90, 101),
+                form(Form::Converted, false, 262, 90, 99),
+                form(Form::Plain, true, 101_388, 110, 150),
+                form(Form::Compressed, true, 24_210, 110, 240),
+                form(Form::Encrypted, true, 24_258, 110, 245),
+                form(Form::Converted, true, 24_240, 110, 250),
+            ],
+            small_iterations: 5_000,
+            large_iterations: 1_000,
         },
         run_time: Duration::from_secs(20),
     }

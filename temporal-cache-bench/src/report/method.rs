@@ -19,9 +19,10 @@ pub(super) fn section(out: &mut String, machine: &Machine) {
          `BenchActivities::__fetch_small(ctx.clone(), id)`: the code a worker runs for each task, \
          without the SDK's payload conversion around it.\n\
          - **Results**: 233 B is a `Profile {{ id, name, email, tags: Vec<String>, score: f64, \
-         bio }}` whose `bio` is padded so that the stored entry (JSON behind the 3-byte header) \
+         bio }}` whose `bio` is padded so that the stored entry (JSON behind the 4-byte header) \
          is 233 bytes; 100 KB is a `Document {{ id, title, mime_type, revision, text }}` with \
-         100,000 characters of text broken into lines (so JSON escapes are decoded too).\n\
+         100,000 characters of pseudo-random words and numbers broken into lines (so JSON escapes are \
+         decoded too, and it compresses about as much as real text: a few times, not a hundredfold).\n\
          - **Floor**: a redis-rs `ConnectionManager` (one connection, like the backend's) sending \
          `GET` for the very key the hit reads, so both move the same bytes.\n\
          - **Rounds**: {ROUNDS} rounds; in each, for each size, bare GETs and hits alternate call \

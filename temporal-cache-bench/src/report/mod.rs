@@ -15,6 +15,7 @@ mod machine;
 mod method;
 mod misses;
 mod production;
+mod storage;
 mod summary;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ use crate::scenarios::flight::FlightReport;
 use crate::scenarios::hits::HitReport;
 use crate::scenarios::misses::MissReport;
 use crate::scenarios::production::ProductionReport;
+use crate::scenarios::storage::StorageReport;
 use summary::SummaryRow;
 
 /// Everything one run measured.
@@ -38,6 +40,7 @@ pub(crate) struct Report {
     pub(crate) long_body: FlightReport,
     pub(crate) faults: FaultReport,
     pub(crate) production: ProductionReport,
+    pub(crate) storage: StorageReport,
     pub(crate) run_time: Duration,
 }
 
@@ -58,6 +61,7 @@ impl Report {
         flight::section(&mut out, [&self.identical, &self.long_body]);
         faults::section(&mut out, &self.faults);
         production::section(&mut out, &self.production);
+        storage::section(&mut out, &self.storage);
         method::section(&mut out, &self.machine);
         out
     }
@@ -71,6 +75,7 @@ impl Report {
             flight::summary_rows(&self.identical, &self.long_body),
             faults::summary_rows(&self.faults),
             production::summary_rows(&self.production),
+            storage::summary_rows(&self.storage),
         ]
         .into_iter()
         .flatten()

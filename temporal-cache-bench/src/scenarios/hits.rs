@@ -15,11 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temporal_cache_runtime::backend::DEFAULT_KEY_PREFIX;
 
 use super::{Op, ROUNDS, TASKS, op};
-use crate::activities::{self, BenchActivities, DOCUMENT, Document, PROFILE, Profile};
+use crate::activities::{self, BenchActivities, DOCUMENT, PROFILE};
 use crate::context::context_for;
 use crate::error::{BenchResult, activity_result};
 use crate::stats::{self, Latency, median};
@@ -128,7 +129,7 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         small_keys.push(store(&mut admin, BenchActivities::fetch_small.name(), call).await?);
     }
     let small = Subject {
-        decode: decode_only::<Profile>(&mut admin, &small_keys[0]).await?,
+        decode: decode_only(&*PROFILE)?,
         entry_bytes: entry_len(&mut admin, &small_keys[0]).await?,
         floor: bare_get(&floor_connection, small_keys),
         hit: op(move |slot| {
@@ -153,7 +154,7 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         large_keys.push(store(&mut admin, BenchActivities::fetch_large.name(), call).await?);
     }
     let large = Subject {
-        decode: decode_only::<Document>(&mut admin, &large_keys[0]).await?,
+        decode: decode_only(&*DOCUMENT)?,
         entry_bytes: entry_len(&mut admin, &large_keys[0]).await?,
         floor: bare_get(&floor_connection, large_keys),
         hit: op(move |slot| {
@@ -286,17 +287,10 @@ fn bare_get(connection: &ConnectionManager, keys: Vec<String>) -> Op {
     })
 }
 
-/// Decoding the JSON stored under `key` (after the envelope's 3-byte header) into `T`: the part
-/// of a hit that grows with the result.
-async fn decode_only<T: DeserializeOwned + Send + 'static>(
-    admin: &mut ConnectionManager,
-    key: &str,
-) -> BenchResult<Op> {
-    let entry: Vec<u8> = redis::cmd("GET").arg(key).query_async(admin).await?;
-    let json: Arc<[u8]> = entry
-        .get(3..)
-        .ok_or("the entry is shorter than its header")?
-        .into();
+/// Decoding the JSON of `value` (what a plain entry holds after its header) into its type: the
+/// part of a hit that grows with the result.
+fn decode_only<T: Serialize + DeserializeOwned + Send + 'static>(value: &T) -> BenchResult<Op> {
+    let json: Arc<[u8]> = serde_json::to_vec(value)?.into();
     serde_json::from_slice::<T>(&json)?;
     Ok(op(move |_| {
         let json = Arc::clone(&json);

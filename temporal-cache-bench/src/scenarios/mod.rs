@@ -6,6 +6,7 @@ pub(crate) mod flight;
 pub(crate) mod hits;
 pub(crate) mod misses;
 pub(crate) mod production;
+pub(crate) mod storage;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! The rewritten activity: its signature exactly as written, and a body that builds the call's
-//! entry and hands the original body to the runtime's `run` (or `run_blocking`).
+//! entry and hands the original body to the runtime's `run` (or `run_blocking`). The entry is
+//! built in a block inside the call, so that its key hasher is gone before the first `.await`
+//! and never takes room in the activity's future.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -47,7 +49,7 @@ pub(super) fn rewrite(
         // converts errors exactly as it did in the original `async fn`.
         quote_spanned! {result_span=>
             #runtime_at_result::run(
-                #entry_ident,
+                { #declare_entry #entry_ident },
                 #context,
                 #runtime_at_result::outcome_codec(),
                 move |#context_pattern: #runtime::ActivityContext| async move {
@@ -70,7 +72,7 @@ pub(super) fn rewrite(
     } else {
         quote_spanned! {result_span=>
             #runtime_at_result::run_blocking(
-                #entry_ident,
+                { #declare_entry #entry_ident },
                 #context,
                 #runtime_at_result::outcome_codec(),
                 move |#context_pattern: #runtime::ActivityContext| -> #return_type #block,
@@ -95,7 +97,6 @@ pub(super) fn rewrite(
         #vis #defaultness #sig {
             #[allow(clippy::used_underscore_binding)]
             let #context = #user_context;
-            #declare_entry
             #run
         }
     }

@@ -60,8 +60,9 @@ pub struct Scope<'a> {
 /// adds the digest.
 pub(crate) struct KeyBuilder {
     head: String,
-    // Boxed: a blake3 hasher is about 2 KB, and the builder moves through the activity's future.
-    encoder: Box<Encoder>,
+    // Not boxed: a blake3 hasher is about 2 KB, but the generated code builds the key before the
+    // activity's first `.await`, so it lives on the stack, never in a future.
+    encoder: Encoder,
     error: Option<EncodeError>,
 }
 
@@ -124,7 +125,7 @@ impl KeyBuilder {
         }
         Self {
             head,
-            encoder: Box::new(Encoder::new(hasher)),
+            encoder: Encoder::new(hasher),
             error: None,
         }
     }

@@ -3,6 +3,9 @@
 //!
 //! - `probe worker <temporal address> <redis url> <task queue>`: runs a worker with the test
 //!   workflows and activities until its standard input closes.
+//! - `probe sealed-worker <temporal address> <redis url> <task queue> <key byte>`: the same, with
+//!   the encrypting payload codec of `stored::sealing_converter(key byte)` on its client and on
+//!   its cache.
 //! - `probe echo <redis url> <token> <value>`: calls `Cached::echo` twice with the same input and
 //!   prints one JSON line: whether caching is enabled, both outputs, and how often the body ran.
 //! - `probe invalidate <redis url> <token> <value>`: runs `invalidate_cache!(Cached::echo, ...)`
@@ -22,9 +25,10 @@ use temporal_cache_runtime::{
 };
 use temporal_cache_tests::activities::{Cached, Output, body_started, collections, runs};
 use temporal_cache_tests::environment::run;
-use temporal_cache_tests::workflows::{CallWorkflow, WaitWorkflow};
+use temporal_cache_tests::stored::{Stored, sealing_converter};
+use temporal_cache_tests::workflows::{CallWorkflow, ProfileWorkflow, WaitWorkflow};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
-use temporalio_common::data_converters::{MultiArgs2, MultiArgs3};
+use temporalio_common::data_converters::{DataConverter, MultiArgs2, MultiArgs3};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -40,7 +44,13 @@ async fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["worker", address, redis_url, task_queue] => worker(address, redis_url, task_queue).await,
+        ["worker", address, redis_url, task_queue] => {
+            worker(address, redis_url, task_queue, None).await
+        }
+        ["sealed-worker", address, redis_url, task_queue, key] => match key.parse() {
+            Ok(key) => worker(address, redis_url, task_queue, Some(sealing_converter(key))).await,
+            Err(error) => Err(format!("the key byte: {error}").into()),
+        },
         ["echo", redis_url, token, value] => echo(redis_url, token, value).await,
         ["invalidate", redis_url, token, value] => invalidate(redis_url, token, value).await,
         ["calls", redis_url, activity, token, count, millis] => {
@@ -61,16 +71,29 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn worker(address: &str, redis_url: &str, task_queue: &str) -> Result<(), BoxError> {
-    set_cache_backend(backend(redis_url)?);
+async fn worker(
+    address: &str,
+    redis_url: &str,
+    task_queue: &str,
+    converter: Option<DataConverter>,
+) -> Result<(), BoxError> {
+    let mut storage = Storage::from_env()?;
+    let mut client_options = ClientOptions::new("default").build();
+    if let Some(converter) = converter {
+        storage = storage.with_data_converter(converter.clone());
+        client_options.data_converter = converter;
+    }
+    set_cache_backend(RedisCacheBackend::from_urls(redis_url)?.with_storage(storage));
     let connection =
         Connection::connect(ConnectionOptions::new(Url::parse(address)?).build()).await?;
-    let client = Client::new(connection, ClientOptions::new("default").build())?;
+    let client = Client::new(connection, client_options)?;
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(task_queue)
         .register_workflow::<CallWorkflow>()?
         .register_workflow::<WaitWorkflow>()?
+        .register_workflow::<ProfileWorkflow>()?
         .register_activities(Cached)
+        .register_activities(Stored)
         .build();
     let mut worker = Worker::new(&runtime, client, options)?;
     let shutdown = worker.shutdown_handle();
