@@ -266,10 +266,9 @@ pub(crate) enum Form {
     Plain,
     /// zstd from the default threshold.
     Compressed,
-    /// AES-256-GCM with a one-key keyring (and the default compression).
+    /// AES-256-GCM with a one-key keyring.
     Encrypted,
-    /// Through Temporal's default `DataConverter` (payload converter and its no-op codec), and
-    /// the default compression.
+    /// Through Temporal's default `DataConverter` (payload converter and its no-op codec).
     Converted,
 }
 

@@ -39,7 +39,7 @@ where
 }
 
 async fn run_keyed<R, F, Fut>(
-    keyed: Option<(Keyed, Caller)>,
+    keyed: Option<Keyed>,
     ctx: ActivityContext,
     codec: OutcomeCodec<R>,
     body: F,
@@ -48,10 +48,11 @@ where
     F: FnOnce(ActivityContext) -> Fut,
     Fut: Future<Output = R>,
 {
-    let Some((keyed, caller)) = keyed else {
+    let Some(keyed) = keyed else {
         return body(ctx).await;
     };
-    let slot = match acquire(keyed, codec, &caller, &ctx).await {
+    let acquired = acquire(keyed, codec, &Caller::of(&ctx), &ctx).await;
+    let slot = match acquired {
         Acquired::Hit(outcome) => return outcome,
         Acquired::Cancelled => match codec.cancelled() {
             Some(cancelled) => return cancelled,
@@ -61,8 +62,8 @@ where
     };
     let outcome = body(ctx).await;
     let raw = value::raw(&outcome, codec, slot.storage());
-    let bytes = slot.stored_form(raw, &caller).await;
-    slot.finish(bytes, &caller).await;
+    let bytes = slot.stored_form(raw).await;
+    slot.finish(bytes).await;
     outcome
 }
 
@@ -74,27 +75,24 @@ where
     R: Send + 'static,
     F: FnOnce(ActivityContext) -> R,
 {
-    let Some((keyed, caller)) = keyed(entry, &ctx) else {
+    let Some(keyed) = keyed(entry, &ctx) else {
         return body(ctx);
     };
     let wait = keyed.spec.lock.map_or(Duration::ZERO, |lock| lock.wait);
     let acquired = {
         let ctx = ctx.clone();
         blocking::wait_for(
-            async move {
-                let acquired = acquire(keyed, codec, &caller, &ctx).await;
-                (acquired, caller)
-            },
+            async move { acquire(keyed, codec, &Caller::of(&ctx), &ctx).await },
             wait + blocking::BRIDGE_LIMIT,
         )
     };
-    let (slot, caller) = match acquired {
-        Ok((Acquired::Hit(outcome), _)) => return outcome,
-        Ok((Acquired::Cancelled, _)) => match codec.cancelled() {
+    let slot = match acquired {
+        Ok(Acquired::Hit(outcome)) => return outcome,
+        Ok(Acquired::Cancelled) => match codec.cancelled() {
             Some(cancelled) => return cancelled,
             None => return body(ctx),
         },
-        Ok((Acquired::Run(slot), caller)) => (slot, caller),
+        Ok(Acquired::Run(slot)) => slot,
         Err(error) => {
             let info = ctx.info();
             tracing::warn!(
@@ -112,8 +110,8 @@ where
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = blocking::wait_for(
         async move {
-            let bytes = slot.stored_form(raw, &caller).await;
-            slot.finish(bytes, &caller).await;
+            let bytes = slot.stored_form(raw).await;
+            slot.finish(bytes).await;
         },
         blocking::BRIDGE_LIMIT,
     );
@@ -122,16 +120,16 @@ where
 
 /// The entry's finished key and the caller's log context, or `None` when the call runs uncached
 /// (caching off, no backend, or an input that could not be hashed, which is logged).
-fn keyed(entry: Entry, ctx: &ActivityContext) -> Option<(Keyed, Caller)> {
+fn keyed(entry: Entry, ctx: &ActivityContext) -> Option<Keyed> {
     match entry.describe() {
-        Ok(Described::Keyed(keyed)) => Some((keyed, Caller::of(ctx))),
+        Ok(Described::Keyed(keyed)) => Some(keyed),
         Ok(Described::Off | Described::NoBackend) => None,
         Err(error) => {
             let caller = Caller::of(ctx);
             tracing::warn!(
                 target: TARGET,
                 activity_type = %caller.activity_type,
-                workflow_id = caller.workflow_id.as_deref(),
+                workflow_id = caller.workflow_id,
                 %error,
                 "cache fallback: an input could not be hashed into a key; running uncached"
             );

@@ -7,19 +7,43 @@ use temporalio_sdk::activities::ActivityContext;
 /// The `tracing` target of every event this crate emits.
 pub(crate) const TARGET: &str = "temporal_cache";
 
-/// Who is calling, for log events: built once per call, owned, so that it outlives the context
-/// the body takes.
-pub(crate) struct Caller {
-    pub(crate) activity_type: String,
-    pub(crate) workflow_id: Option<String>,
+/// Who is calling, for log events: borrowed from the call's context, so that a hit copies nothing
+/// to say who it was.
+#[derive(Clone, Copy)]
+pub(crate) struct Caller<'a> {
+    pub(crate) activity_type: &'a str,
+    pub(crate) workflow_id: Option<&'a str>,
 }
 
-impl Caller {
-    pub(crate) fn of(ctx: &ActivityContext) -> Self {
+impl<'a> Caller<'a> {
+    pub(crate) fn of(ctx: &'a ActivityContext) -> Self {
         let info = ctx.info();
         Self {
-            activity_type: info.activity_type.clone(),
-            workflow_id: info.workflow_id.clone(),
+            activity_type: &info.activity_type,
+            workflow_id: info.workflow_id.as_deref(),
+        }
+    }
+
+    /// The caller, owned: for a call that runs its body, which takes the context.
+    pub(crate) fn owned(self) -> OwnedCaller {
+        OwnedCaller {
+            activity_type: self.activity_type.to_owned(),
+            workflow_id: self.workflow_id.map(str::to_owned),
+        }
+    }
+}
+
+/// A [`Caller`] that outlives the context the body takes.
+pub(crate) struct OwnedCaller {
+    activity_type: String,
+    workflow_id: Option<String>,
+}
+
+impl OwnedCaller {
+    pub(crate) fn as_caller(&self) -> Caller<'_> {
+        Caller {
+            activity_type: &self.activity_type,
+            workflow_id: self.workflow_id.as_deref(),
         }
     }
 }
@@ -30,7 +54,7 @@ macro_rules! event {
         tracing::$level!(
             target: $crate::log::TARGET,
             activity_type = %$caller.activity_type,
-            workflow_id = $caller.workflow_id.as_deref(),
+            workflow_id = $caller.workflow_id,
             key = %$key,
             $($rest)+
         )

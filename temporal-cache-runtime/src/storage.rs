@@ -16,8 +16,8 @@ use crate::value::{Compression, Keyring};
 /// How a backend's keys and values are written: see [`RedisCacheBackend::with_storage`] and
 /// [`MemoryCacheBackend::with_storage`].
 ///
-/// By default keys are plain blake3 digests, values are JSON (what Temporal's default payload
-/// converter writes), and values of 16 KiB and more are compressed with zstd.
+/// By default keys are plain blake3 digests and values are uncompressed JSON (what Temporal's
+/// default payload converter writes).
 ///
 /// [`RedisCacheBackend::with_storage`]: crate::RedisCacheBackend::with_storage
 /// [`MemoryCacheBackend::with_storage`]: crate::MemoryCacheBackend::with_storage
@@ -42,7 +42,7 @@ pub struct Storage {
 static DEFAULT: Storage = Storage::new();
 
 impl Storage {
-    /// Plain keys, JSON values, compression from [`Compression::DEFAULT_THRESHOLD`].
+    /// Plain keys, uncompressed JSON values.
     pub const fn new() -> Self {
         Self {
             key_secret: None,
@@ -88,7 +88,9 @@ impl Storage {
         self
     }
 
-    /// Compresses values as `compression` says instead of [`Compression::DEFAULT`].
+    /// Compresses values as `compression` says, for example
+    /// `Compression::zstd_above(Compression::DEFAULT_THRESHOLD)`, instead of
+    /// [`Compression::DEFAULT`] (off).
     #[must_use]
     pub fn with_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;

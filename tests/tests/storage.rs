@@ -191,7 +191,10 @@ const REPORTS: &str = "temporal-cache:v2:default:Stored::report:*";
 fn a_large_result_is_stored_compressed_and_a_bomb_is_a_miss() {
     let _serial = temporal_cache_tests::serial();
     block_on(async {
-        use_storage(Storage::new());
+        use_storage(
+            Storage::new()
+                .with_compression(Compression::zstd_above(Compression::DEFAULT_THRESHOLD)),
+        );
         let token = token("compressed");
         let before = keys(REPORTS).await;
         let first = run(Stored::report, MultiArgs2(token.clone(), 12_000)).await;
@@ -228,8 +231,8 @@ fn a_large_result_is_stored_compressed_and_a_bomb_is_a_miss() {
             rerun
         );
 
-        // With compression off, the same result is stored as it is.
-        use_storage(Storage::new().with_compression(Compression::Off));
+        // Without compression (the default), the same result is stored as it is.
+        use_storage(Storage::new());
         let plain_token = crate::token("uncompressed");
         let before = keys(REPORTS).await;
         let uncompressed = run(Stored::report, MultiArgs2(plain_token, 12_000)).await;

@@ -99,9 +99,9 @@ pub(super) fn section(out: &mut String, storage: &StorageReport) {
          alternating call by call with a bare `GET` of the **plain, uncompressed** entry of the \
          same result ({} calls each per round for 233 B, {} for 100 KB): so each figure is what \
          the form costs over what a cache without it would pay. Compression is zstd level {} \
-         from {} bytes (the default); encryption a one-key keyring (with the default \
-         compression); the DataConverter Temporal's default (JSON payload converter, no-op codec, \
-         the value stored as a protobuf `Payload`), with the default compression.\n",
+         from {} bytes (compression is off by default, and off in the other forms); encryption \
+         a one-key keyring; the DataConverter Temporal's default (JSON payload converter, \
+         no-op codec, the value stored as a protobuf `Payload`).\n",
         storage.small_iterations,
         storage.large_iterations,
         temporal_cache_runtime::Compression::DEFAULT_LEVEL,

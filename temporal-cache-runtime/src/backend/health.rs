@@ -19,7 +19,7 @@ use crate::log::{Caller, TARGET, event};
 /// Logs a backend failure that makes the call run uncached.
 pub(crate) fn fallback(
     backend: &SharedBackend,
-    caller: &Caller,
+    caller: &Caller<'_>,
     key: &str,
     error: &BackendError,
     what: &str,
@@ -37,7 +37,7 @@ pub(crate) fn fallback(
 /// Logs a store that failed: the result is returned but not cached.
 pub(crate) fn store_failed(
     backend: &SharedBackend,
-    caller: &Caller,
+    caller: &Caller<'_>,
     key: &str,
     error: &BackendError,
 ) {
@@ -56,7 +56,7 @@ pub(crate) fn store_failed(
 /// otherwise.
 fn report(
     backend: &SharedBackend,
-    caller: &Caller,
+    caller: &Caller<'_>,
     key: &str,
     error: &BackendError,
     what: &str,

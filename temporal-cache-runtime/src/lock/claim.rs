@@ -25,7 +25,7 @@ pub(super) async fn lease<R>(
     lock: LockSpec,
     deadline: Instant,
     codec: OutcomeCodec<R>,
-    caller: &Caller,
+    caller: &Caller<'_>,
     ctx: &ActivityContext,
 ) -> Acquired<R> {
     let owner = new_owner();
@@ -42,12 +42,12 @@ pub(super) async fn lease<R>(
             Ok(Claim::Acquired) => {
                 let lease =
                     HeldLease::renewed(Arc::clone(backend), Arc::clone(key), owner, lock.lease);
-                return pending.run(Some(lease));
+                return pending.run(Some(lease), caller);
             }
             Ok(Claim::Held) => {}
             Err(error) => {
                 health::fallback(backend, caller, key, &error, "taking the lease");
-                return pending.run_after(&error);
+                return pending.run_after(&error, caller);
             }
         }
         let watch = match &mut watch {
@@ -76,7 +76,7 @@ pub(super) async fn lease<R>(
             Waited::Expired => {
                 event!(warn, caller, key, wait = ?lock.wait,
                     "cache lock wait expired: running the activity body without the lease");
-                return pending.run(None);
+                return pending.run(None, caller);
             }
         }
     }

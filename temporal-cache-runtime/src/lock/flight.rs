@@ -7,7 +7,7 @@
 
 use std::borrow::Borrow;
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
@@ -64,10 +64,33 @@ impl Eq for Listed {}
 
 const SHARDS: usize = 16;
 
-static FLIGHTS: LazyLock<[Mutex<HashSet<Listed>>; SHARDS]> =
-    LazyLock::new(|| std::array::from_fn(|_| Mutex::new(HashSet::new())));
+/// Hashes a key by its last 16 bytes: the end of its blake3 digest in hex, already uniformly
+/// random, so that a lookup does not run SipHash over the whole key. (Keys whose tails collide
+/// still compare in full.)
+#[derive(Default)]
+struct DigestTail(u64);
 
-fn shard(key: &str) -> MutexGuard<'static, HashSet<Listed>> {
+impl Hasher for DigestTail {
+    fn write(&mut self, bytes: &[u8]) {
+        let tail = &bytes[bytes.len().saturating_sub(16)..];
+        for chunk in tail.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+}
+
+type Table = HashSet<Listed, BuildHasherDefault<DigestTail>>;
+
+static FLIGHTS: LazyLock<[Mutex<Table>; SHARDS]> =
+    LazyLock::new(|| std::array::from_fn(|_| Mutex::new(Table::default())));
+
+fn shard(key: &str) -> MutexGuard<'static, Table> {
     // Keys end in a hex digest and `}`: its last digit spreads keys evenly over the shards.
     let digit = key.as_bytes().iter().rev().nth(1).copied().unwrap_or(0);
     FLIGHTS[usize::from(digit) % SHARDS]

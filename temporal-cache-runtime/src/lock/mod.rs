@@ -48,7 +48,7 @@ pub(crate) enum Acquired<R> {
 pub(crate) async fn acquire<R>(
     keyed: Keyed,
     codec: OutcomeCodec<R>,
-    caller: &Caller,
+    caller: &Caller<'_>,
     ctx: &ActivityContext,
 ) -> Acquired<R> {
     let Keyed { spec, backend, key } = keyed;
@@ -57,7 +57,7 @@ pub(crate) async fn acquire<R>(
         return pending
             .look_up(codec, caller)
             .await
-            .unwrap_or_else(|pending| pending.run(None));
+            .unwrap_or_else(|pending| pending.run(None, caller));
     };
 
     let deadline = Instant::now() + lock.wait;
@@ -66,7 +66,9 @@ pub(crate) async fn acquire<R>(
             Role::Leader(leader) => break leader,
             Role::Follower(follower) => follower,
         };
-        match wait::until(follower.landed(), ctx, deadline).await {
+        // Boxed: waiting for another call is the slow path, and its state would otherwise widen
+        // every call's future.
+        match Box::pin(wait::until(follower.landed(), ctx, deadline)).await {
             Waited::Done(Landing::Value(bytes)) => {
                 return Pending::alone(spec, backend, key)
                     .serve(&bytes, codec, caller, " (shared with a concurrent call)")
@@ -79,7 +81,7 @@ pub(crate) async fn acquire<R>(
             Waited::Expired => {
                 event!(warn, caller, key, wait = ?lock.wait,
                     "cache lock wait expired: running the activity body without waiting longer");
-                return Pending::alone(spec, backend, key).run(None);
+                return Pending::alone(spec, backend, key).run(None, caller);
             }
         }
     };
@@ -92,7 +94,8 @@ pub(crate) async fn acquire<R>(
     };
     match pending.look_up(codec, caller).await {
         Ok(acquired) => acquired,
-        Err(pending) => claim::lease(pending, lock, deadline, codec, caller, ctx).await,
+        // Boxed, as a miss's slow path.
+        Err(pending) => Box::pin(claim::lease(pending, lock, deadline, codec, caller, ctx)).await,
     }
 }
 
@@ -120,7 +123,7 @@ impl Pending {
     async fn look_up<R>(
         self,
         codec: OutcomeCodec<R>,
-        caller: &Caller,
+        caller: &Caller<'_>,
     ) -> Result<Acquired<R>, Self> {
         match health::healthy(&self.backend, &self.key, self.backend.get(&self.key).await) {
             Ok(Some(bytes)) => Ok(self.serve(&bytes, codec, caller, "").await),
@@ -130,7 +133,7 @@ impl Pending {
             }
             Err(error) => {
                 health::fallback(&self.backend, caller, &self.key, &error, "lookup");
-                Ok(self.run_after(&error))
+                Ok(self.run_after(&error, caller))
             }
         }
     }
@@ -141,7 +144,7 @@ impl Pending {
         self,
         bytes: &[u8],
         codec: OutcomeCodec<R>,
-        caller: &Caller,
+        caller: &Caller<'_>,
         how: &str,
     ) -> Acquired<R> {
         let (storage, limit) = (self.backend.storage(), self.backend.max_value_bytes());
@@ -153,31 +156,37 @@ impl Pending {
                 }
                 Acquired::Hit(outcome)
             }
-            None => self.run(None),
+            None => self.run(None, caller),
         }
     }
 
     /// The verdict that runs the body, holding `lease` if it took one.
-    fn run<R>(self, lease: Option<HeldLease>) -> Acquired<R> {
-        self.into_slot(lease, true)
+    fn run<R>(self, lease: Option<HeldLease>, caller: &Caller<'_>) -> Acquired<R> {
+        self.into_slot(lease, true, caller)
     }
 
     /// The verdict that runs the body after the backend failed with `error`. Its result is not
     /// stored if the backend seems out of reach: the call already paid one deadline for the cache
     /// and must not pay a second. (A backend that answers but refused one command, say a
     /// read-only replica or a missing ACL permission, may still take the store.)
-    fn run_after<R>(self, error: &BackendError) -> Acquired<R> {
+    fn run_after<R>(self, error: &BackendError, caller: &Caller<'_>) -> Acquired<R> {
         let store = error.kind() == BackendErrorKind::Rejected;
-        self.into_slot(None, store)
+        self.into_slot(None, store, caller)
     }
 
-    fn into_slot<R>(self, lease: Option<HeldLease>, store: bool) -> Acquired<R> {
+    fn into_slot<R>(
+        self,
+        lease: Option<HeldLease>,
+        store: bool,
+        caller: &Caller<'_>,
+    ) -> Acquired<R> {
         let Self {
             spec,
             backend,
             key,
             leader,
         } = self;
-        Acquired::Run(Slot::new(spec, backend, key, leader, lease, store))
+        let caller = caller.owned();
+        Acquired::Run(Slot::new(spec, backend, key, leader, lease, store, caller))
     }
 }

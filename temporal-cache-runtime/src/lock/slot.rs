@@ -7,7 +7,7 @@ use super::flight::{Landing, Leader};
 use super::lease::HeldLease;
 use crate::backend::health;
 use crate::backend::{BackendError, BackendErrorKind, SharedBackend, Storage};
-use crate::log::{Caller, event};
+use crate::log::{Caller, OwnedCaller, event};
 use crate::spec::CacheSpec;
 use crate::value;
 
@@ -22,6 +22,8 @@ pub(crate) struct Slot {
     lease: Option<HeldLease>,
     /// Whether the result is stored: not after the backend failed to answer this call.
     store: bool,
+    /// Who the call is for, for the log events of storing.
+    caller: OwnedCaller,
 }
 
 impl Slot {
@@ -32,6 +34,7 @@ impl Slot {
         leader: Option<Leader>,
         lease: Option<HeldLease>,
         store: bool,
+        caller: OwnedCaller,
     ) -> Self {
         Self {
             spec,
@@ -40,6 +43,7 @@ impl Slot {
             leader,
             lease,
             store,
+            caller,
         }
     }
 
@@ -54,17 +58,14 @@ impl Slot {
     }
 
     /// The bytes to store for the body's result, whose first step is `raw`.
-    pub(crate) async fn stored_form(
-        &self,
-        raw: Option<value::Raw>,
-        caller: &Caller,
-    ) -> Option<Vec<u8>> {
+    pub(crate) async fn stored_form(&self, raw: Option<value::Raw>) -> Option<Vec<u8>> {
         let raw = raw?;
+        let caller = self.caller.as_caller();
         value::stored_form(
             raw,
             self.storage(),
             self.max_value_bytes(),
-            caller,
+            &caller,
             &self.key,
         )
         .await
@@ -73,7 +74,7 @@ impl Slot {
     /// Stores the body's result (`None` if it may not be stored: an error, or a value that could
     /// not be encoded), releases the lease and ends the flight. The followers in this process get
     /// the result even when it is not stored.
-    pub(crate) async fn finish(self, bytes: Option<Vec<u8>>, caller: &Caller) {
+    pub(crate) async fn finish(self, bytes: Option<Vec<u8>>) {
         let Self {
             spec,
             backend,
@@ -81,7 +82,9 @@ impl Slot {
             leader,
             lease,
             store,
+            caller,
         } = self;
+        let caller = &caller.as_caller();
         let owner = lease.map(HeldLease::into_owner);
         match (bytes.as_ref().filter(|_| store), owner) {
             (Some(bytes), Some(owner)) => {
@@ -113,7 +116,7 @@ impl Slot {
 fn stored_event(
     backend: &SharedBackend,
     result: Result<(), BackendError>,
-    caller: &Caller,
+    caller: &Caller<'_>,
     key: &str,
 ) -> Result<(), BackendErrorKind> {
     match health::healthy(backend, key, result) {
@@ -130,7 +133,7 @@ fn stored_event(
 
 /// Releases `owner`'s lease so that a waiter takes over; if that fails too, the lease expires by
 /// itself.
-async fn release(backend: &SharedBackend, key: &str, owner: &str, caller: &Caller) {
+async fn release(backend: &SharedBackend, key: &str, owner: &str, caller: &Caller<'_>) {
     if let Err(error) = backend.release(key, owner).await {
         event!(warn, caller, key, %error, "cache lease release failed; it expires by itself");
     }

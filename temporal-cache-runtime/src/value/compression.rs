@@ -1,4 +1,5 @@
-//! Compression of large stored values with zstd (already built for the Temporal SDK).
+//! Compression of large stored values with zstd (already built for the Temporal SDK), off unless
+//! a backend's [`Storage`](crate::Storage) turns it on.
 //!
 //! A compressed body is one zstd frame that records its decompressed size. Reading one checks
 //! that size against the backend's value limit before allocating anything, and decompresses
@@ -23,18 +24,19 @@ pub enum Compression {
 }
 
 impl Compression {
-    /// The default threshold: below it, compressing costs more time than the smaller transfer
-    /// saves (see `BENCHMARKS.md`).
+    /// A threshold to start from when turning compression on: below it, values are too small for
+    /// compression to save much.
     pub const DEFAULT_THRESHOLD: usize = 16 * 1024;
-    /// The default zstd level: fast to decompress, which is what a hit pays.
+    /// The default zstd level: the fastest to compress, and decompressing costs what it costs at
+    /// any level.
     pub const DEFAULT_LEVEL: i32 = 1;
 
-    /// zstd above [`DEFAULT_THRESHOLD`](Self::DEFAULT_THRESHOLD), at
-    /// [`DEFAULT_LEVEL`](Self::DEFAULT_LEVEL): what a backend does unless told otherwise.
-    pub const DEFAULT: Self = Self::Zstd {
-        threshold: Self::DEFAULT_THRESHOLD,
-        level: Self::DEFAULT_LEVEL,
-    };
+    /// What a backend does unless told otherwise: [`Off`](Self::Off). Measured on loopback Redis
+    /// (`BENCHMARKS.md`), decompressing a 100 KB value costs about twice what transferring the
+    /// bytes it saves does, so compression makes hits slower there; it pays where Redis memory
+    /// or network bandwidth is the scarce resource (a managed Redis billed by memory, a network
+    /// between zones), where it stores JSON about four times smaller.
+    pub const DEFAULT: Self = Self::Off;
 
     /// zstd for values of at least `threshold` bytes, at the default level.
     pub const fn zstd_above(threshold: usize) -> Self {

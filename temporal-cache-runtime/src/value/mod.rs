@@ -26,7 +26,7 @@ pub(crate) async fn decode<R>(
     codec: OutcomeCodec<R>,
     storage: &Storage,
     limit: usize,
-    caller: &Caller,
+    caller: &Caller<'_>,
     key: &str,
 ) -> Option<R> {
     match read(bytes, codec, storage, limit, key).await {
@@ -51,7 +51,8 @@ async fn read<R>(
         None => codec
             .read_json(&raw)
             .map_err(|error| DecodeError::Payload(error.to_string())),
-        Some(converter) => converter::from_bytes(converter, codec, &raw).await,
+        // Boxed: the codec's path, so that its state does not widen every hit's future.
+        Some(converter) => Box::pin(converter::from_bytes(converter, codec, &raw)).await,
     }
 }
 
@@ -80,7 +81,7 @@ pub(crate) async fn stored_form(
     raw: Raw,
     storage: &Storage,
     limit: usize,
-    caller: &Caller,
+    caller: &Caller<'_>,
     key: &str,
 ) -> Option<Vec<u8>> {
     let raw = match raw {
