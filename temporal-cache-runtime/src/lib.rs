@@ -103,7 +103,6 @@ mod log;
 mod outcome;
 mod secret;
 mod spec;
-mod storage;
 mod value;
 
 #[cfg(feature = "redis")]
@@ -118,8 +117,7 @@ pub use global::{
 pub use invalidate::InvalidateError;
 pub use key::KeySecret;
 pub use secret::SecretError;
-pub use storage::Storage;
-pub use value::{Compression, EncryptionKey, Keyring};
+pub use value::{Compression, EncryptionKey, Keyring, Storage};
 
 /// Caches an activity's result; see the [crate documentation](crate) for its arguments.
 ///

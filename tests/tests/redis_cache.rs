@@ -147,13 +147,21 @@ fn long_and_never_ttls_reach_redis() {
             .keys("temporal-cache:v2:default:Cached::echo:*")
             .await
             .unwrap();
+        let mut checked = 0;
         for key in echo_keys {
             let ttl: i64 = connection.pttl(&key).await.unwrap();
+            // -2: gone since it was listed (tests running in parallel invalidate their entries
+            // of the shared activity); this test's own entry is never removed.
+            if ttl == -2 {
+                continue;
+            }
+            checked += 1;
             assert!(
                 (3_500_000..=3_600_000).contains(&ttl),
                 "ttl = \"1h\" is 3,600,000 ms: PTTL {ttl}"
             );
         }
+        assert!(checked >= 1, "at least this test's own entry was checked");
     });
 }
 

@@ -17,7 +17,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use crate::storage::Storage;
+pub use crate::value::Storage;
 
 pub use self::memory::MemoryCacheBackend;
 #[cfg(feature = "redis")]

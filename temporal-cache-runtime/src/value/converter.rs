@@ -15,8 +15,8 @@ use temporalio_common::data_converters::{
 };
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 
+use super::BoxFuture;
 use super::envelope::DecodeError;
-use crate::backend::BoxFuture;
 use crate::outcome::OutcomeCodec;
 
 /// The context the converter is told it works in: an activity's.

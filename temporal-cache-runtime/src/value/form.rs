@@ -7,8 +7,8 @@
 
 use std::borrow::Cow;
 
+use super::Storage;
 use super::envelope::{self, DecodeError, Flags};
-use crate::storage::Storage;
 
 /// Why a value's stored form could not be written.
 #[derive(Debug)]

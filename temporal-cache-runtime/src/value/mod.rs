@@ -8,16 +8,23 @@ mod converter;
 mod encryption;
 pub(crate) mod envelope;
 mod form;
+mod storage;
+
+use std::future::Future;
+use std::pin::Pin;
 
 use temporalio_common::data_converters::PayloadConversionError;
 
 pub use self::compression::Compression;
 pub use self::encryption::{EncryptionKey, Keyring};
 use self::envelope::DecodeError;
-use crate::backend::BoxFuture;
+pub use self::storage::Storage;
 use crate::log::{Caller, event};
 use crate::outcome::OutcomeCodec;
-use crate::storage::Storage;
+
+/// A boxed future, as the DataConverter's codec returns them. (Declared here rather than taken
+/// from `backend`, which depends on this module for [`Storage`].)
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Decodes an entry read from the backend; an unreadable one (corrupt, planted, tampered with,
 /// of another format) is logged and counts as a miss, so the body's result overwrites it.

@@ -9,9 +9,9 @@
 
 use temporalio_common::data_converters::DataConverter;
 
+use super::{Compression, Keyring};
 use crate::key::KeySecret;
 use crate::secret::SecretError;
-use crate::value::{Compression, Keyring};
 
 /// How a backend's keys and values are written: see [`RedisCacheBackend::with_storage`] and
 /// [`MemoryCacheBackend::with_storage`].
