@@ -118,8 +118,8 @@ where
     outcome
 }
 
-/// The entry's finished key and the caller's log context, or `None` when the call runs uncached
-/// (caching off, no backend, or an input that could not be hashed, which is logged).
+/// The entry with its finished key, or `None` when the call runs uncached (caching off, no
+/// backend, or an input that could not be hashed, which is logged).
 fn keyed(entry: Entry, ctx: &ActivityContext) -> Option<Keyed> {
     match entry.describe() {
         Ok(Described::Keyed(keyed)) => Some(keyed),

@@ -92,19 +92,41 @@ impl Secret {
 
     /// Reads the text of the environment variable `var`.
     pub(crate) fn from_env(var: &str) -> Result<Self, SecretError> {
-        let text = Zeroizing::new(
-            std::env::var(var).map_err(|_| SecretError::MissingEnv(var.to_owned()))?,
-        );
-        Self::parse(&text, || format!("the environment variable `{var}`"))
+        let text = SecretText::from_env(var)?;
+        Self::parse(&text.text, || text.source.clone())
     }
 
     /// Reads the text of the file at `path`.
     pub(crate) fn from_file(path: &Path) -> Result<Self, SecretError> {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|error| SecretError::File(path.to_owned(), error))?,
-        );
-        Self::parse(&text, || format!("the file `{}`", path.display()))
+        let text = SecretText::from_file(path)?;
+        Self::parse(&text.text, || text.source.clone())
+    }
+}
+
+/// The text of secret key material, wiped on drop, and where it came from (for errors).
+pub(crate) struct SecretText {
+    pub(crate) text: Zeroizing<String>,
+    pub(crate) source: String,
+}
+
+impl SecretText {
+    /// The text of the environment variable `var`.
+    pub(crate) fn from_env(var: &str) -> Result<Self, SecretError> {
+        let text = std::env::var(var).map_err(|_| SecretError::MissingEnv(var.to_owned()))?;
+        Ok(Self {
+            text: Zeroizing::new(text),
+            source: format!("the environment variable `{var}`"),
+        })
+    }
+
+    /// The text of the file at `path`.
+    pub(crate) fn from_file(path: &Path) -> Result<Self, SecretError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| SecretError::File(path.to_owned(), error))?;
+        Ok(Self {
+            text: Zeroizing::new(text),
+            source: format!("the file `{}`", path.display()),
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::envelope::{DecodeError, KEY_ID_LEN, NONCE_LEN, SALT_LEN, Seal, key_id_text};
-use crate::secret::{SECRET_LEN, Secret, SecretError};
+use crate::secret::{SECRET_LEN, Secret, SecretError, SecretText};
 
 /// One 256-bit encryption key; `Debug` shows only its id.
 #[derive(Clone)]
@@ -108,20 +108,14 @@ impl Keyring {
     /// Reads the keyring from the environment variable `var`, in the form
     /// [`parse`](Self::parse) takes.
     pub fn from_env(var: &str) -> Result<Self, SecretError> {
-        let text = zeroize::Zeroizing::new(
-            std::env::var(var).map_err(|_| SecretError::MissingEnv(var.to_owned()))?,
-        );
-        Self::parse_from(&text, || format!("the environment variable `{var}`"))
+        let text = SecretText::from_env(var)?;
+        Self::parse_from(&text.text, || text.source.clone())
     }
 
     /// Reads the keyring from the file at `path`, in the form [`parse`](Self::parse) takes.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, SecretError> {
-        let path = path.as_ref();
-        let text = zeroize::Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|error| SecretError::File(path.to_owned(), error))?,
-        );
-        Self::parse_from(&text, || format!("the file `{}`", path.display()))
+        let text = SecretText::from_file(path.as_ref())?;
+        Self::parse_from(&text.text, || text.source.clone())
     }
 
     fn parse_from(text: &str, source: impl Fn() -> String) -> Result<Self, SecretError> {
@@ -253,6 +247,11 @@ mod tests {
             keyring(2).open(&seal, "tc:k", b"header", &body),
             Err(DecodeError::UnknownKey(_))
         ));
+    }
+
+    #[test]
+    fn the_envelope_leaves_room_for_the_whole_tag() {
+        assert_eq!(super::super::envelope::TAG_LEN, AES_256_GCM.tag_len());
     }
 
     #[test]

@@ -30,6 +30,8 @@ const PLAIN_HEADER_LEN: usize = MAGIC.len() + 2;
 pub(crate) const KEY_ID_LEN: usize = 4;
 pub(crate) const SALT_LEN: usize = 16;
 pub(crate) const NONCE_LEN: usize = 12;
+/// The length of the authentication tag after an encrypted body.
+pub(crate) const TAG_LEN: usize = 16;
 /// The length of the header of an encrypted entry.
 pub(crate) const SEALED_HEADER_LEN: usize = PLAIN_HEADER_LEN + KEY_ID_LEN + SALT_LEN + NONCE_LEN;
 

@@ -37,7 +37,7 @@ pub(crate) fn write(storage: &Storage, key: &str, raw: Vec<u8>) -> Result<Vec<u8
     let seal = keyring
         .new_seal()
         .map_err(|_| WriteError("the system's random number generator failed"))?;
-    let mut bytes = envelope::header(flags, Some(&seal), body.len() + 16);
+    let mut bytes = envelope::header(flags, Some(&seal), body.len() + envelope::TAG_LEN);
     keyring.seal(&seal, key, &bytes, &mut body);
     bytes.append(&mut body);
     Ok(bytes)
