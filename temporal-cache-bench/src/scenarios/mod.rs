@@ -41,6 +41,26 @@ pub(crate) const ROUNDS: usize = 3;
 /// How many concurrent tasks the throughput measurements use.
 pub(crate) const TASKS: usize = 64;
 
+/// A bare `GET` of `key` on `connection` (a single connection or a cluster's), whatever the slot.
+pub(crate) fn bare_get<C>(connection: C, key: String) -> Op
+where
+    C: redis::aio::ConnectionLike + Clone + Send + Sync + 'static,
+{
+    let key = Arc::new(key);
+    op(move |_| {
+        let (mut connection, key) = (connection.clone(), Arc::clone(&key));
+        async move {
+            let value: Option<Vec<u8>> = redis::cmd("GET")
+                .arg(key.as_str())
+                .query_async(&mut connection)
+                .await?;
+            value
+                .map(drop)
+                .ok_or_else(|| format!("{key} is not in Redis").into())
+        }
+    })
+}
+
 /// Makes the global backend connect, so that connecting is not part of any timed call.
 pub(crate) async fn connect_global_backend() -> BenchResult<()> {
     let backend = cache_backend().ok_or("no global cache backend is set")?;

@@ -11,11 +11,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionLike, ConnectionManager};
+use redis::aio::ConnectionManager;
 use temporal_cache_runtime::backend::{RedisCacheBackend, RedisTls};
 use temporal_cache_servers::{ClientCerts, RedisCluster, RedisServer, TlsMaterial, key_slot};
 
-use super::{Op, ROUNDS, op};
+use super::{Op, ROUNDS, bare_get, op};
 use crate::activities::{CLUSTER_BACKEND, PROFILE, ProductionActivities, TLS_BACKEND};
 use crate::context::context_for;
 use crate::error::{BenchResult, activity_result};
@@ -142,22 +142,6 @@ async fn hit_op(activity_type: &str, tls: bool) -> BenchResult<Op> {
         };
         async move { activity_result(call.await).map(drop) }
     }))
-}
-
-fn bare_get<C: ConnectionLike + Clone + Send + Sync + 'static>(connection: C, key: String) -> Op {
-    let key = Arc::new(key);
-    op(move |_| {
-        let (mut connection, key) = (connection.clone(), Arc::clone(&key));
-        async move {
-            let value: Option<Vec<u8>> = redis::cmd("GET")
-                .arg(key.as_str())
-                .query_async(&mut connection)
-                .await?;
-            value
-                .map(drop)
-                .ok_or_else(|| format!("{key} is not in Redis").into())
-        }
-    })
 }
 
 async fn rounds(floor: &Op, hit: &Op, what: &str) -> BenchResult<HitAgainstFloor> {

@@ -8,7 +8,7 @@ use redis::aio::ConnectionManager;
 use temporal_cache_runtime::{Compression, EncryptionKey, Keyring, RedisCacheBackend, Storage};
 use temporalio_common::data_converters::DataConverter;
 
-use super::{Op, ROUNDS, op};
+use super::{Op, ROUNDS, bare_get, op};
 use crate::activities::{DOCUMENT, Form, PROFILE, STORAGE_BACKENDS, StorageActivities};
 use crate::context::context_for;
 use crate::error::{BenchResult, activity_result};
@@ -219,21 +219,4 @@ async fn only_key(connection: &ConnectionManager, form: Form, large: bool) -> Be
         )
         .into()),
     }
-}
-
-/// A bare `GET` of `key`.
-fn bare_get(connection: ConnectionManager, key: String) -> Op {
-    let key: Arc<str> = key.into();
-    op(move |_| {
-        let (mut connection, key) = (connection.clone(), Arc::clone(&key));
-        async move {
-            let value: Option<Vec<u8>> = redis::cmd("GET")
-                .arg(&*key)
-                .query_async(&mut connection)
-                .await?;
-            value
-                .map(drop)
-                .ok_or_else(|| format!("{key} is not in Redis").into())
-        }
-    })
 }
