@@ -5,13 +5,14 @@
 #![allow(missing_docs)]
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use futures::future::BoxFuture;
 use prost::Message;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
-use temporal_cache_runtime::cached_activity;
+use temporal_cache_runtime::{RedisCacheBackend, Storage, cached_activity, set_cache_backend};
 use temporalio_common::data_converters::{
     DataConverter, DefaultFailureConverter, PayloadCodec, PayloadConversionError, PayloadConverter,
     SerializationContextData,
@@ -21,9 +22,35 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::activities::record_run;
+use crate::redis_server::RedisServer;
 
 /// The text every [`Profile`] carries: a test asserts it never reaches Redis in the clear.
 pub const PLAINTEXT_MARKER: &str = "PLAINTEXT-MARKER";
+
+/// The Redis of this process's tests of stored values, started by the first call.
+pub fn redis() -> &'static RedisServer {
+    static REDIS: OnceLock<RedisServer> = OnceLock::new();
+    REDIS.get_or_init(|| {
+        crate::init_tracing();
+        RedisServer::start()
+    })
+}
+
+/// Makes a backend on [`redis`] with `storage` the global one.
+pub fn use_storage(storage: Storage) {
+    set_cache_backend(
+        RedisCacheBackend::new(&redis().url())
+            .expect("a Redis URL")
+            .with_storage(storage),
+    );
+}
+
+/// Whether `bytes` hold `text` anywhere, as a test looks for plaintext in a stored entry.
+pub fn contains_text(bytes: &[u8], text: &str) -> bool {
+    bytes
+        .windows(text.len())
+        .any(|window| window == text.as_bytes())
+}
 
 /// A result with a secret in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,36 +3,17 @@
 //! bomb) and keyed hashing, in this process and across processes. The tests run one at a time:
 //! each sets the global backend's storage settings.
 
-use std::sync::OnceLock;
-
 use redis::AsyncCommands;
-use temporal_cache_runtime::{
-    Compression, EncryptionKey, KeySecret, Keyring, RedisCacheBackend, Storage, set_cache_backend,
-};
+use temporal_cache_runtime::{Compression, EncryptionKey, KeySecret, Keyring, Storage};
 use temporal_cache_tests::activities::{Cached, runs, token};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::probe::Probe;
-use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
-use temporal_cache_tests::stored::{PLAINTEXT_MARKER, Profile, Stored};
+use temporal_cache_tests::stored::{
+    PLAINTEXT_MARKER, Profile, Stored, contains_text, redis, use_storage,
+};
 use temporal_cache_tests::warnings;
 use temporalio_common::data_converters::MultiArgs2;
-
-fn redis() -> &'static RedisServer {
-    static REDIS: OnceLock<RedisServer> = OnceLock::new();
-    REDIS.get_or_init(|| {
-        temporal_cache_tests::init_tracing();
-        RedisServer::start()
-    })
-}
-
-fn use_storage(storage: Storage) {
-    set_cache_backend(
-        RedisCacheBackend::new(&redis().url())
-            .expect("a Redis URL")
-            .with_storage(storage),
-    );
-}
 
 fn keyring(byte: u8) -> Keyring {
     Keyring::new(EncryptionKey::new([byte; 32]))
@@ -72,12 +53,6 @@ async fn set(key: &str, bytes: &[u8]) {
 
 const PROFILES: &str = "temporal-cache:v2:default:Stored::profile:*";
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
-}
-
 #[test]
 fn encrypted_entries_hold_no_plaintext_and_survive_a_rotation() {
     let _serial = temporal_cache_tests::serial();
@@ -90,10 +65,10 @@ fn encrypted_entries_hold_no_plaintext_and_survive_a_rotation() {
         let key = new_key(&before, PROFILES).await;
         let stored = get(&key).await;
         assert!(
-            !contains(&stored, PLAINTEXT_MARKER),
+            !contains_text(&stored, PLAINTEXT_MARKER),
             "no plaintext in Redis"
         );
-        assert!(!contains(&stored, &token), "not even the token");
+        assert!(!contains_text(&stored, &token), "not even the token");
         assert_eq!(&stored[..4], b"tc\x02\x02", "an encrypted v2 entry");
         assert_eq!(run(Stored::profile, token.clone()).await, first, "a hit");
 

@@ -4,36 +4,19 @@
 //! worker in another process with the same codec, a miss (never a failure) for one with another
 //! key. The tests run one at a time: each sets the global backend.
 
-use std::sync::OnceLock;
-
 use redis::AsyncCommands;
-use temporal_cache_runtime::{RedisCacheBackend, Storage, set_cache_backend};
+use temporal_cache_runtime::Storage;
 use temporal_cache_tests::activities::{runs, token};
 use temporal_cache_tests::probe::Probe;
-use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
-use temporal_cache_tests::stored::{PLAINTEXT_MARKER, Profile, Stored, sealing_converter};
+use temporal_cache_tests::stored::{
+    PLAINTEXT_MARKER, Profile, Stored, contains_text, redis, sealing_converter, use_storage,
+};
 use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
 use temporal_cache_tests::workflows::ProfileWorkflow;
 use temporalio_client::{Client, ClientOptions, WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::data_converters::DataConverter;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-
-fn redis() -> &'static RedisServer {
-    static REDIS: OnceLock<RedisServer> = OnceLock::new();
-    REDIS.get_or_init(|| {
-        temporal_cache_tests::init_tracing();
-        RedisServer::start()
-    })
-}
-
-fn use_storage(storage: Storage) {
-    set_cache_backend(
-        RedisCacheBackend::new(&redis().url())
-            .expect("a Redis URL")
-            .with_storage(storage),
-    );
-}
 
 async fn profiles(client: &Client, task_queue: &str, token: &str) -> Vec<Profile> {
     let workflow_id = unique_task_queue("profile");
@@ -154,26 +137,24 @@ fn a_codec_encrypts_cache_entries_as_it_encrypts_history() {
         let mut worker = worker(&runtime, &client, &local);
         let stop = worker.shutdown_handle();
         let workflows = async {
+            // Only this test's entries: the namespaces test stores plain ones of the activity.
+            const PROFILES: &str = "temporal-cache:v2:*:Stored::*profile:*";
+            let mut connection = redis().connection().await;
+            let before: Vec<String> = connection.keys(PROFILES).await.expect("KEYS");
             let first = profiles(&client, &local, &token).await;
             assert_eq!(first[0].run, 1);
 
-            let mut connection = redis().connection().await;
-            let keys: Vec<String> = connection
-                .keys("temporal-cache:v2:default:Stored::profile:*")
-                .await
-                .expect("KEYS");
-            let mut found = false;
-            for key in keys {
-                let stored: Vec<u8> = connection.get(&key).await.expect("GET");
+            let after: Vec<String> = connection.keys(PROFILES).await.expect("KEYS");
+            let stored: Vec<&String> = after.iter().filter(|key| !before.contains(key)).collect();
+            assert_eq!(stored.len(), 2, "one entry per activity: {stored:?}");
+            for key in stored {
+                let entry: Vec<u8> = connection.get(key).await.expect("GET");
                 assert!(
-                    !stored
-                        .windows(PLAINTEXT_MARKER.len())
-                        .any(|w| w == PLAINTEXT_MARKER.as_bytes()),
+                    !contains_text(&entry, PLAINTEXT_MARKER),
                     "no plaintext of a result in Redis"
                 );
-                found |= stored.starts_with(b"tc\x02\x04");
+                assert!(entry.starts_with(b"tc\x02\x04"), "an encoded Payload");
             }
-            assert!(found, "the entry is an encoded Payload");
 
             let served = profiles(&client, &same_key, &token).await;
             assert_eq!(
