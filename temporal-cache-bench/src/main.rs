@@ -34,7 +34,9 @@ use crate::error::BenchResult;
 use crate::machine::Machine;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
-use crate::scenarios::{commands, faults, hits, misses, production, storage};
+use crate::scenarios::{
+    commands, faults, hits, invalidation, metrics, misses, production, storage,
+};
 
 /// Where the report goes unless `--output` says otherwise: the workspace root.
 fn default_output() -> PathBuf {
@@ -102,6 +104,8 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
     let faults = faults::measure().await?;
     let production = production::measure().await?;
     let storage = storage::measure(&server.url()).await?;
+    let metrics = metrics::measure().await?;
+    let invalidation = invalidation::measure(&server.url()).await?;
 
     let report = Report {
         machine,
@@ -113,6 +117,8 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
         faults,
         production,
         storage,
+        metrics,
+        invalidation,
         run_time: started.elapsed(),
     }
     .to_markdown();

@@ -68,7 +68,8 @@ mod tests {
             "the body is not rewritten: {expanded}"
         );
         assert!(
-            expanded.contains("pub fn __temporal_cache_fetch (_ : u64 , _ : String)"),
+            expanded.contains("pub fn __temporal_cache_fetch ()")
+                && expanded.contains("| _ : u64 , _ : String | :: temporal_cache_runtime"),
             "{expanded}"
         );
         assert!(expanded.contains("Entry :: nothing ()"));
@@ -86,7 +87,8 @@ mod tests {
         );
         assert_eq!(errors, 2);
         assert!(
-            expanded.contains("fn __temporal_cache_norm (_ : Point)"),
+            expanded.contains("fn __temporal_cache_norm ()")
+                && expanded.contains("| _ : Point | :: temporal_cache_runtime"),
             "{expanded}"
         );
     }

@@ -1,6 +1,8 @@
-//! `invalidate_cache!([namespace = ns,] Type::method, inputs...)`: a call of the activity's
-//! companion function (see [`crate::expand::companion`]) with the inputs, in the namespace given
-//! (else the runtime's default namespace), handed to the runtime's `invalidate`.
+//! `invalidate_cache!([namespace = ns,] Type::method, inputs...)`: the entry the activity's
+//! companion function (see [`crate::expand::companion`]) describes for the inputs, in the
+//! namespace given (else the runtime's default namespace), handed to the runtime's `invalidate`;
+//! and `invalidate_activity!([namespace = ns,] Type::method)`: the companion's activity cache,
+//! handed to the runtime's `invalidate_activity`.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -55,7 +57,16 @@ impl Parse for Invocation {
     }
 }
 
-pub(crate) fn expand(tokens: TokenStream) -> syn::Result<TokenStream> {
+/// Which of the two macros is expanding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// `invalidate_cache!`: one entry.
+    Entry,
+    /// `invalidate_activity!`: every entry of the activity.
+    Activity,
+}
+
+pub(crate) fn expand(tokens: TokenStream, target: Target) -> syn::Result<TokenStream> {
     let Invocation {
         namespace,
         activity,
@@ -69,7 +80,6 @@ pub(crate) fn expand(tokens: TokenStream) -> syn::Result<TokenStream> {
         )
     })?;
     last.ident = companion::name(&last.ident);
-    let inputs = inputs.iter();
     let namespace = match namespace {
         // Spanned at the expression, so that one that is not a `&str` is reported there.
         Some(namespace) => quote_spanned! {namespace.span()=>
@@ -77,11 +87,32 @@ pub(crate) fn expand(tokens: TokenStream) -> syn::Result<TokenStream> {
         },
         None => quote!(::temporal_cache_runtime::__private::None),
     };
-    Ok(quote! {
-        ::temporal_cache_runtime::__private::invalidate(
-            #companion(#(#inputs),*)(
-                ::temporal_cache_runtime::__private::invalidation_scope(&#activity, #namespace)
-            )
-        )
+    let scope = quote! {
+        ::temporal_cache_runtime::__private::invalidation_scope(&#activity, #namespace)
+    };
+    // Spanned at the activity's path, so that a wrong number or type of inputs is reported
+    // there, as for a call of the activity.
+    let span = activity.span();
+    Ok(match target {
+        Target::Entry => {
+            let inputs = inputs.iter();
+            let describe = quote_spanned!(span=> (#companion().describe));
+            quote! {
+                ::temporal_cache_runtime::__private::invalidate(#describe(#(#inputs),*).within(#scope))
+            }
+        }
+        Target::Activity => {
+            if let Some(input) = inputs.first() {
+                return Err(syn::Error::new_spanned(
+                    input,
+                    "invalidate_activity! takes the activity alone: it removes the entries of \
+                     every input, as in invalidate_activity!(UserActivities::fetch_user); to \
+                     remove one entry, use invalidate_cache!(UserActivities::fetch_user, 123)",
+                ));
+            }
+            quote! {
+                ::temporal_cache_runtime::__private::invalidate_activity(#companion().activity, #scope)
+            }
+        }
     })
 }

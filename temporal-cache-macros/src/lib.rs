@@ -13,11 +13,12 @@
 //!
 //! Beside the activity it emits one more item, a hidden associated function
 //! `__temporal_cache_<method>`, the companion. It exists for typed invalidation:
-//! `invalidate_cache!(Activities::fetch, 123)` expands to a call of
-//! `Activities::__temporal_cache_fetch(123)`, which takes the activity's inputs with their
-//! declared types (so a wrong input, or a wrong number of them, is a type error at the call
-//! site) and describes the entry with the activity's own spec, backend and `exclude` list (so
-//! the entry removed is exactly the one the activity stores). Only the attribute knows those,
+//! `invalidate_cache!(Activities::fetch, 123)` expands to a call of the closure
+//! `Activities::__temporal_cache_fetch().describe` with `123`, which takes the activity's inputs
+//! with their declared types (so a wrong input, or a wrong number of them, is a type error at the
+//! call site) and describes the entry with the activity's own spec, backend and `exclude` list
+//! (so the entry removed is exactly the one the activity stores); `invalidate_activity!` takes
+//! the companion's `activity` instead, the spec and backend of all its entries. Only the attribute knows those,
 //! and only an item beside the activity can carry them to another macro's call site; the
 //! alternatives are a registry keyed by strings, unchecked until run time, or per-function
 //! statics, which break inside impl blocks and generic code. See `expand/companion.rs`.
@@ -56,7 +57,18 @@ pub fn cached_activity(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// See `temporal_cache_runtime::invalidate_cache`.
 #[proc_macro]
 pub fn invalidate_cache(input: TokenStream) -> TokenStream {
-    match invalidate::expand(input.into()) {
+    invalidate_impl(input, invalidate::Target::Entry)
+}
+
+/// Removes every cached result of one activity, whatever its inputs:
+/// `invalidate_activity!(Type::method)`. See `temporal_cache_runtime::invalidate_activity`.
+#[proc_macro]
+pub fn invalidate_activity(input: TokenStream) -> TokenStream {
+    invalidate_impl(input, invalidate::Target::Activity)
+}
+
+fn invalidate_impl(input: TokenStream, target: invalidate::Target) -> TokenStream {
+    match invalidate::expand(input.into(), target) {
         Ok(tokens) => tokens.into(),
         Err(error) => error.to_compile_error().into(),
     }

@@ -8,7 +8,7 @@
 //! a miss (or a skipped store), and the body's own outcome is what the caller gets.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use temporalio_sdk::activities::ActivityContext;
 
@@ -16,6 +16,7 @@ use crate::blocking;
 use crate::entry::{Described, Entry, Keyed};
 use crate::lock::{Acquired, acquire};
 use crate::log::{Caller, TARGET};
+use crate::metrics::FallbackReason;
 use crate::outcome::OutcomeCodec;
 use crate::value;
 
@@ -51,7 +52,9 @@ where
     let Some(keyed) = keyed else {
         return body(ctx).await;
     };
-    let acquired = acquire(keyed, codec, &Caller::of(&ctx), &ctx).await;
+    let caller = Caller::of(&ctx);
+    let acquired = acquire(keyed, codec, &caller, &ctx).await;
+    let metrics = caller.metrics;
     let slot = match acquired {
         Acquired::Hit(outcome) => return outcome,
         Acquired::Cancelled => match codec.cancelled() {
@@ -60,8 +63,12 @@ where
         },
         Acquired::Run(slot) => slot,
     };
+    let started = Instant::now();
     let outcome = body(ctx).await;
     let raw = value::raw(&outcome, codec, slot.storage());
+    if raw.is_some() {
+        metrics.body_ran(started.elapsed());
+    }
     let bytes = slot.stored_form(raw).await;
     slot.finish(bytes).await;
     outcome
@@ -79,6 +86,7 @@ where
         return body(ctx);
     };
     let wait = keyed.spec.lock.map_or(Duration::ZERO, |lock| lock.wait);
+    let metrics = Caller::of(&ctx).metrics;
     let acquired = {
         let ctx = ctx.clone();
         blocking::wait_for(
@@ -94,19 +102,25 @@ where
         },
         Ok(Acquired::Run(slot)) => slot,
         Err(error) => {
+            metrics.fallback(FallbackReason::of(error.kind()));
             let info = ctx.info();
             tracing::warn!(
                 target: TARGET,
                 activity_type = %info.activity_type,
                 workflow_id = info.workflow_id.as_deref(),
                 %error,
+                cache.status = "fallback",
                 "cache fallback: lookup failed; running the activity uncached"
             );
             return body(ctx);
         }
     };
+    let started = Instant::now();
     let outcome = body(ctx);
     let raw = value::raw(&outcome, codec, slot.storage());
+    if raw.is_some() {
+        metrics.body_ran(started.elapsed());
+    }
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = blocking::wait_for(
         async move {
@@ -126,11 +140,13 @@ fn keyed(entry: Entry, ctx: &ActivityContext) -> Option<Keyed> {
         Ok(Described::Off | Described::NoBackend) => None,
         Err(error) => {
             let caller = Caller::of(ctx);
+            caller.metrics.fallback(FallbackReason::UnhashableInput);
             tracing::warn!(
                 target: TARGET,
                 activity_type = %caller.activity_type,
                 workflow_id = caller.workflow_id,
                 %error,
+                cache.status = "fallback",
                 "cache fallback: an input could not be hashed into a key; running uncached"
             );
             None

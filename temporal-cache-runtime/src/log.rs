@@ -1,18 +1,23 @@
-//! What the cache says about itself: the one `tracing` target, and the caller each event names.
+//! What the cache says about itself: the one `tracing` target, and the caller each event names
+//! (and whose metrics series each event counts in).
 //!
 //! How often a failing backend is reported is the backend's own state: see `backend/health.rs`.
 
 use temporalio_sdk::activities::ActivityContext;
 
+use crate::metrics::Series;
+
 /// The `tracing` target of every event this crate emits.
 pub(crate) const TARGET: &str = "temporal_cache";
 
-/// Who is calling, for log events: borrowed from the call's context, so that a hit copies nothing
-/// to say who it was.
+/// Who is calling, for log events and metrics: borrowed from the call's context, so that a hit
+/// copies nothing to say who it was.
 #[derive(Clone, Copy)]
 pub(crate) struct Caller<'a> {
     pub(crate) activity_type: &'a str,
     pub(crate) workflow_id: Option<&'a str>,
+    /// The metrics of the caller's activity type, namespace and task queue.
+    pub(crate) metrics: &'static Series,
 }
 
 impl<'a> Caller<'a> {
@@ -21,6 +26,7 @@ impl<'a> Caller<'a> {
         Self {
             activity_type: &info.activity_type,
             workflow_id: info.workflow_id.as_deref(),
+            metrics: Series::of(&info.activity_type, &info.namespace, &info.task_queue),
         }
     }
 
@@ -29,6 +35,7 @@ impl<'a> Caller<'a> {
         OwnedCaller {
             activity_type: self.activity_type.to_owned(),
             workflow_id: self.workflow_id.map(str::to_owned),
+            metrics: self.metrics,
         }
     }
 }
@@ -37,6 +44,7 @@ impl<'a> Caller<'a> {
 pub(crate) struct OwnedCaller {
     activity_type: String,
     workflow_id: Option<String>,
+    metrics: &'static Series,
 }
 
 impl OwnedCaller {
@@ -44,11 +52,16 @@ impl OwnedCaller {
         Caller {
             activity_type: &self.activity_type,
             workflow_id: self.workflow_id.as_deref(),
+            metrics: self.metrics,
         }
     }
 }
 
 /// A `tracing` event about one call and its key: `event!(warn, caller, key, fields..., "message")`.
+///
+/// The events that report how the cache answered a call carry `cache.status = "hit"`, `"miss"`
+/// or `"fallback"`: emitted inside the SDK's activity span, they show in a trace whether the
+/// activity was served from the cache.
 macro_rules! event {
     ($level:ident, $caller:expr, $key:expr, $($rest:tt)+) => {
         tracing::$level!(

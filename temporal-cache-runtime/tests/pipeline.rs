@@ -360,10 +360,20 @@ async fn a_failing_store_returns_the_result_uncached() {
 
 #[tokio::test]
 async fn without_the_lock_a_failing_store_returns_the_result_uncached() {
-    UNLOCKED.fail(&[Op::Set]);
+    UNLOCKED.fail(&[Op::Complete]);
     assert_eq!(ok(run(Pipeline::unlocked, "unlocked".to_owned()).await), 1);
     assert_eq!(ok(run(Pipeline::unlocked, "unlocked".to_owned()).await), 2);
-    assert_eq!(UNLOCKED.count(Op::Claim), 0, "lock = false takes no lease");
+    assert_eq!(
+        UNLOCKED.count(Op::Claim),
+        2,
+        "lock = false takes the lease that fences its store, once per miss"
+    );
+    assert_eq!(UNLOCKED.count(Op::Watch), 0, "and never waits for it");
+    assert_eq!(
+        UNLOCKED.count(Op::Set),
+        0,
+        "every store goes through the lease"
+    );
 }
 
 #[tokio::test]

@@ -119,6 +119,28 @@ pub static COUNTED_BACKEND: LazyLock<Arc<RedisCacheBackend>> = LazyLock::new(|| 
 pub static MEMORY_BACKEND: LazyLock<Arc<MemoryCacheBackend>> =
     LazyLock::new(|| Arc::new(MemoryCacheBackend::new()));
 
+/// Whether bodies of [`Cached::held`] and [`Cached::held_unlocked`] wait at their gate.
+static HOLDING: LazyLock<tokio::sync::watch::Sender<bool>> =
+    LazyLock::new(|| tokio::sync::watch::Sender::new(false));
+
+/// Makes the bodies of the held activities in this process wait until [`release_bodies`]: a
+/// body that started then is "reading old data" for as long as a test needs.
+pub fn hold_bodies() {
+    HOLDING.send_replace(true);
+}
+
+/// Lets the held bodies of this process finish.
+pub fn release_bodies() {
+    HOLDING.send_replace(false);
+}
+
+async fn held_body(token: String, value: u64) -> Output {
+    record_start(&token);
+    let mut holding = HOLDING.subscribe();
+    let _ = holding.wait_for(|holding| !holding).await;
+    Output::produced(token, value)
+}
+
 async fn slow_body(token: String, millis: u64) -> Output {
     record_start(&token);
     tokio::time::sleep(Duration::from_millis(millis)).await;
@@ -274,6 +296,28 @@ impl Cached {
         millis: u64,
     ) -> Result<Output, ActivityError> {
         Ok(slow_body(token, millis).await)
+    }
+
+    /// Waits at the gate of [`hold_bodies`] while it is closed; with single-flight.
+    #[cached_activity(ttl = "1h")]
+    #[activity]
+    pub async fn held(
+        _ctx: ActivityContext,
+        token: String,
+        value: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(held_body(token, value).await)
+    }
+
+    /// [`Cached::held`] without single-flight.
+    #[cached_activity(ttl = "1h", lock = false)]
+    #[activity]
+    pub async fn held_unlocked(
+        _ctx: ActivityContext,
+        token: String,
+        value: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(held_body(token, value).await)
     }
 
     /// No single-flight at all.

@@ -1,5 +1,5 @@
 //! The cache on a real Redis Cluster of three masters with a replica each: policies, TTLs and
-//! invalidation; identical calls over two processes run once, woken through sharded pub/sub; a
+//! invalidation (of one entry and of a whole activity, scanning every master); identical calls over two processes run once, woken through sharded pub/sub; a
 //! master killed under load costs only its own slots, and caching for them resumes after its
 //! replica is promoted; slots moved under load lose no hit. The tests run one at a time: each
 //! points the global backend at a cluster of its own.
@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
-use temporal_cache_runtime::{RedisCacheBackend, invalidate_cache, set_cache_backend};
+use temporal_cache_runtime::{
+    RedisCacheBackend, invalidate_activity, invalidate_cache, set_cache_backend,
+};
 use temporal_cache_servers::{RedisCluster, key_slot};
 use temporal_cache_tests::activities::{Cached, Output, runs, token};
 use temporal_cache_tests::environment::run;
@@ -121,6 +123,21 @@ fn policies_ttls_and_invalidation_work_on_a_cluster() {
     let removed = block_on(invalidate_cache!(Cached::echo, token.clone(), 1));
     assert!(removed.expect("the cluster answers"));
     assert_eq!(echo(&token, 1).run, 3, "invalidated: the body runs again");
+
+    // Every entry of one activity, spread over the three masters, goes at once; another
+    // activity's stay.
+    for value in 10..40 {
+        echo(&token, value);
+    }
+    assert_eq!(runs(&token), 33);
+    let removed = block_on(invalidate_activity!(Cached::echo)).expect("the cluster answers");
+    assert_eq!(removed, 32, "the 30 new entries, and the inputs 1 and 2");
+    for value in [1, 2, 10, 25, 39] {
+        assert_eq!(echo(&token, value).pid, std::process::id());
+    }
+    assert_eq!(runs(&token), 38, "every input misses");
+    block_on(run(Cached::sourced, MultiArgs2(sourced.clone(), 1)));
+    assert_eq!(runs(&sourced), 1, "another activity's entry is kept");
 }
 
 #[test]

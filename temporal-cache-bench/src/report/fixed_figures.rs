@@ -18,6 +18,8 @@ use crate::scenarios::commands::{CallCost, CallCosts};
 use crate::scenarios::faults::{FaultReport, KindReport};
 use crate::scenarios::flight::{Flight, FlightReport};
 use crate::scenarios::hits::{HitReport, Round, SizeReport};
+use crate::scenarios::invalidation::{InvalidationReport, Removal};
+use crate::scenarios::metrics::{MetricsReport, RecordingHits};
 use crate::scenarios::misses::{MissReport, MissRounds};
 use crate::scenarios::production::{Failover, HitAgainstFloor, ProductionReport};
 use crate::scenarios::storage::{FormHits, StorageReport};
@@ -126,6 +128,29 @@ fn form(form: Form, large: bool, entry_bytes: usize, floor: u64, hit: u64) -> Fo
     }
 }
 
+/// A metrics measurement whose rounds' p50s, on and off, are `rounds_micros`.
+fn recording(
+    rounds_micros: &[(u64, u64)],
+    iterations: usize,
+    calls_on: usize,
+    exported_hits: Option<u64>,
+) -> RecordingHits {
+    RecordingHits {
+        rounds: rounds_micros
+            .iter()
+            .map(|&(on, off)| {
+                (
+                    latency(on, on * 2, 10_000.0),
+                    latency(off, off * 2, 10_000.0),
+                )
+            })
+            .collect(),
+        iterations,
+        calls_on,
+        exported_hits,
+    }
+}
+
 /// A report whose every figure is a constant.
 fn fixed_report() -> Report {
     Report {
@@ -214,7 +239,46 @@ fn fixed_report() -> Report {
             small_iterations: 5_000,
             large_iterations: 1_000,
         },
+        metrics: MetricsReport {
+            redis: recording(
+                &[(92, 91), (95, 93), (90, 90)],
+                10_000,
+                33_000,
+                Some(33_000),
+            ),
+            memory: recording(&[(5, 4), (6, 5), (5, 5)], 20_000, 66_000, Some(65_999)),
+        },
+        invalidation: InvalidationReport {
+            removals: vec![
+                removal(100_000, 900, (80, 95), (85, 900), 4_000),
+                removal(1_000_000, 9_500, (80, 95), (86, 1_100), 40_000),
+            ],
+        },
         run_time: Duration::from_secs(20),
+    }
+}
+
+fn removal(
+    entries: usize,
+    millis: u64,
+    before: (u64, u64),
+    during: (u64, u64),
+    reads_during: usize,
+) -> Removal {
+    Removal {
+        entries,
+        removed: entries as u64,
+        took: Duration::from_millis(millis),
+        before: (
+            Duration::from_micros(before.0),
+            Duration::from_micros(before.1),
+        ),
+        during: (
+            Duration::from_micros(during.0),
+            Duration::from_micros(during.1),
+        ),
+        reads_during,
+        neighbours_kept: true,
     }
 }
 

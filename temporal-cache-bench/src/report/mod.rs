@@ -11,8 +11,10 @@ mod fixed_figures;
 mod flight;
 mod format;
 mod hits;
+mod invalidation;
 mod machine;
 mod method;
+mod metrics;
 mod misses;
 mod production;
 mod storage;
@@ -25,6 +27,8 @@ use crate::scenarios::commands::CallCosts;
 use crate::scenarios::faults::FaultReport;
 use crate::scenarios::flight::FlightReport;
 use crate::scenarios::hits::HitReport;
+use crate::scenarios::invalidation::InvalidationReport;
+use crate::scenarios::metrics::MetricsReport;
 use crate::scenarios::misses::MissReport;
 use crate::scenarios::production::ProductionReport;
 use crate::scenarios::storage::StorageReport;
@@ -41,6 +45,8 @@ pub(crate) struct Report {
     pub(crate) faults: FaultReport,
     pub(crate) production: ProductionReport,
     pub(crate) storage: StorageReport,
+    pub(crate) metrics: MetricsReport,
+    pub(crate) invalidation: InvalidationReport,
     pub(crate) run_time: Duration,
 }
 
@@ -62,6 +68,8 @@ impl Report {
         faults::section(&mut out, &self.faults);
         production::section(&mut out, &self.production);
         storage::section(&mut out, &self.storage);
+        metrics::section(&mut out, &self.metrics);
+        invalidation::section(&mut out, &self.invalidation);
         method::section(&mut out, &self.machine);
         out
     }
@@ -76,6 +84,8 @@ impl Report {
             faults::summary_rows(&self.faults),
             production::summary_rows(&self.production),
             storage::summary_rows(&self.storage),
+            metrics::summary_rows(&self.metrics),
+            invalidation::summary_rows(&self.invalidation),
         ]
         .into_iter()
         .flatten()

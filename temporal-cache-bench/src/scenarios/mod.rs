@@ -4,6 +4,8 @@ pub(crate) mod commands;
 pub(crate) mod faults;
 pub(crate) mod flight;
 pub(crate) mod hits;
+pub(crate) mod invalidation;
+pub(crate) mod metrics;
 pub(crate) mod misses;
 pub(crate) mod production;
 pub(crate) mod storage;

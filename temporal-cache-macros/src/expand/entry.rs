@@ -49,11 +49,21 @@ impl<'a> EntryCode<'a> {
     /// The statements that declare `entry`, the entry of the call in `scope` (an expression of
     /// type `Scope`: the activity type and the namespace) with the inputs in scope by their names.
     pub(super) fn declare(&self, entry: &Ident, scope: &TokenStream) -> TokenStream {
+        let spec = &self.spec;
+        let entry = self.declare_under_spec(entry, scope);
+        quote! {
+            #spec
+            #entry
+        }
+    }
+
+    /// [`declare`](Self::declare) where [`spec_item`](Self::spec_item) is already in scope.
+    pub(super) fn declare_under_spec(&self, entry: &Ident, scope: &TokenStream) -> TokenStream {
         let runtime = runtime();
         let Self {
-            spec,
             backend,
             key_inputs,
+            ..
         } = self;
         let spec_ident = spec_ident();
         // The input's declared type is named in the call, so that an input that cannot be
@@ -65,10 +75,25 @@ impl<'a> EntryCode<'a> {
         });
         let mutability = (!self.key_inputs.is_empty()).then(|| quote!(mut));
         quote! {
-            #spec
             let #mutability #entry = #runtime::Entry::new(&#spec_ident, #scope, #backend);
             #(#key_inputs)*
         }
+    }
+
+    /// The `const` item of the activity's `CacheSpec`.
+    pub(super) fn spec_item(&self) -> &TokenStream {
+        &self.spec
+    }
+
+    /// A reference to the spec constant, where [`spec_item`](Self::spec_item) is in scope.
+    pub(super) fn spec_ref(&self) -> TokenStream {
+        let spec_ident = spec_ident();
+        quote!(&#spec_ident)
+    }
+
+    /// The activity's own backend, as an `Option<SharedBackend>` expression.
+    pub(super) fn backend(&self) -> &TokenStream {
+        &self.backend
     }
 
     /// Whether an input is part of the key, for the companion's parameter names.

@@ -70,43 +70,58 @@ impl Activities {
             )
             .await
     }
-    /// Describes the cached entry of one `fetch_user` call, for `invalidate_cache!`.
+    /// Describes the cache of `fetch_user`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]
-    #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
-    pub fn __temporal_cache_fetch_user(
-        id: u64,
-        _: String,
-    ) -> impl ::core::ops::FnOnce(
-        ::temporal_cache_runtime::__private::Scope<'_>,
-    ) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
-            const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
-                ttl: ::temporal_cache_runtime::__private::Some(
-                    ::temporal_cache_runtime::__private::Duration::from_millis(
-                        3600000u64,
-                    ),
+    #[allow(
+        dead_code,
+        non_snake_case,
+        clippy::too_many_arguments,
+        clippy::type_complexity
+    )]
+    pub fn __temporal_cache_fetch_user() -> ::temporal_cache_runtime::__private::Companion<
+        impl ::core::ops::FnOnce(
+            u64,
+            String,
+        ) -> ::temporal_cache_runtime::__private::ScopedEntry,
+    > {
+        const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+            ttl: ::temporal_cache_runtime::__private::Some(
+                ::temporal_cache_runtime::__private::Duration::from_millis(3600000u64),
+            ),
+            version: "2",
+            source_hash: ::temporal_cache_runtime::__private::None,
+            lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
+                lease: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    30000u64,
                 ),
-                version: "2",
-                source_hash: ::temporal_cache_runtime::__private::None,
-                lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
-                    lease: ::temporal_cache_runtime::__private::Duration::from_millis(
-                        30000u64,
-                    ),
-                    wait: ::temporal_cache_runtime::__private::Duration::from_millis(
-                        300000u64,
-                    ),
-                }),
-                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
-            };
-            let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                wait: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    300000u64,
+                ),
+            }),
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+        };
+        ::temporal_cache_runtime::__private::Companion {
+            activity: ::temporal_cache_runtime::__private::ActivityCache::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_scope,
-                ::temporal_cache_runtime::__private::None,
-            );
-            ::temporal_cache_runtime::__private::key_input::<
-                u64,
-            >(&mut __temporal_cache_entry, 0u8, &id);
-            __temporal_cache_entry
+                || ::temporal_cache_runtime::__private::None,
+            ),
+            describe: move |id: u64, _: String| {
+                ::temporal_cache_runtime::__private::ScopedEntry::new(move |
+                    __temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<
+                        '_,
+                    >|
+                {
+                    let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                        &__TEMPORAL_CACHE_SPEC,
+                        __temporal_cache_scope,
+                        ::temporal_cache_runtime::__private::None,
+                    );
+                    ::temporal_cache_runtime::__private::key_input::<
+                        u64,
+                    >(&mut __temporal_cache_entry, 0u8, &id);
+                    __temporal_cache_entry
+                })
+            },
         }
     }
 }

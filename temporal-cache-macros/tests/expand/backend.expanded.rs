@@ -74,42 +74,57 @@ impl Activities {
             )
             .await
     }
-    /// Describes the cached entry of one `greet` call, for `invalidate_cache!`.
+    /// Describes the cache of `greet`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]
-    #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
-    pub fn __temporal_cache_greet(
-        name: String,
-    ) -> impl ::core::ops::FnOnce(
-        ::temporal_cache_runtime::__private::Scope<'_>,
-    ) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
-            const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
-                ttl: ::temporal_cache_runtime::__private::Some(
-                    ::temporal_cache_runtime::__private::Duration::from_millis(
-                        86400000u64,
-                    ),
+    #[allow(
+        dead_code,
+        non_snake_case,
+        clippy::too_many_arguments,
+        clippy::type_complexity
+    )]
+    pub fn __temporal_cache_greet() -> ::temporal_cache_runtime::__private::Companion<
+        impl ::core::ops::FnOnce(
+            String,
+        ) -> ::temporal_cache_runtime::__private::ScopedEntry,
+    > {
+        const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+            ttl: ::temporal_cache_runtime::__private::Some(
+                ::temporal_cache_runtime::__private::Duration::from_millis(86400000u64),
+            ),
+            version: "",
+            source_hash: ::temporal_cache_runtime::__private::None,
+            lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
+                lease: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    10000u64,
                 ),
-                version: "",
-                source_hash: ::temporal_cache_runtime::__private::None,
-                lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
-                    lease: ::temporal_cache_runtime::__private::Duration::from_millis(
-                        10000u64,
-                    ),
-                    wait: ::temporal_cache_runtime::__private::Duration::from_millis(
-                        60000u64,
-                    ),
-                }),
-                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
-            };
-            let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                wait: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    60000u64,
+                ),
+            }),
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+        };
+        ::temporal_cache_runtime::__private::Companion {
+            activity: ::temporal_cache_runtime::__private::ActivityCache::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_scope,
-                ::temporal_cache_runtime::__private::backend(&*BACKEND),
-            );
-            ::temporal_cache_runtime::__private::key_input::<
-                String,
-            >(&mut __temporal_cache_entry, 0u8, &name);
-            __temporal_cache_entry
+                || ::temporal_cache_runtime::__private::backend(&*BACKEND),
+            ),
+            describe: move |name: String| {
+                ::temporal_cache_runtime::__private::ScopedEntry::new(move |
+                    __temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<
+                        '_,
+                    >|
+                {
+                    let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                        &__TEMPORAL_CACHE_SPEC,
+                        __temporal_cache_scope,
+                        ::temporal_cache_runtime::__private::backend(&*BACKEND),
+                    );
+                    ::temporal_cache_runtime::__private::key_input::<
+                        String,
+                    >(&mut __temporal_cache_entry, 0u8, &name);
+                    __temporal_cache_entry
+                })
+            },
         }
     }
 }

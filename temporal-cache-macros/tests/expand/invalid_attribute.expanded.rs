@@ -7,15 +7,21 @@ impl Activities {
     pub async fn fetch(_ctx: ActivityContext, id: u64) -> Result<u64, ActivityError> {
         Ok(id)
     }
-    /// Describes the cached entry of one `fetch` call, for `invalidate_cache!`.
+    /// Describes the cache of `fetch`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]
-    #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
-    pub fn __temporal_cache_fetch(
-        _: u64,
-    ) -> impl ::core::ops::FnOnce(
-        ::temporal_cache_runtime::__private::Scope<'_>,
-    ) -> ::temporal_cache_runtime::__private::Entry {
-        |_: ::temporal_cache_runtime::__private::Scope<'_>| ::temporal_cache_runtime::__private::Entry::nothing()
+    #[allow(
+        dead_code,
+        non_snake_case,
+        clippy::too_many_arguments,
+        clippy::type_complexity
+    )]
+    pub fn __temporal_cache_fetch() -> ::temporal_cache_runtime::__private::Companion<
+        impl ::core::ops::FnOnce(u64) -> ::temporal_cache_runtime::__private::ScopedEntry,
+    > {
+        ::temporal_cache_runtime::__private::Companion {
+            activity: ::temporal_cache_runtime::__private::ActivityCache::nothing(),
+            describe: |_: u64| ::temporal_cache_runtime::__private::ScopedEntry::nothing(),
+        }
     }
     ::core::compile_error! {
         "invalid ttl: unknown unit `y`; use ms, s, m, h or d"

@@ -10,15 +10,23 @@ impl Activities {
     ) -> Result<(), ActivityError> {
         deliver(&to, &body).await
     }
-    /// Describes the cached entry of one `send_email` call, for `invalidate_cache!`.
+    /// Describes the cache of `send_email`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]
-    #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
-    pub fn __temporal_cache_send_email(
-        _: String,
-        _: String,
-    ) -> impl ::core::ops::FnOnce(
-        ::temporal_cache_runtime::__private::Scope<'_>,
-    ) -> ::temporal_cache_runtime::__private::Entry {
-        |_: ::temporal_cache_runtime::__private::Scope<'_>| ::temporal_cache_runtime::__private::Entry::nothing()
+    #[allow(
+        dead_code,
+        non_snake_case,
+        clippy::too_many_arguments,
+        clippy::type_complexity
+    )]
+    pub fn __temporal_cache_send_email() -> ::temporal_cache_runtime::__private::Companion<
+        impl ::core::ops::FnOnce(
+            String,
+            String,
+        ) -> ::temporal_cache_runtime::__private::ScopedEntry,
+    > {
+        ::temporal_cache_runtime::__private::Companion {
+            activity: ::temporal_cache_runtime::__private::ActivityCache::nothing(),
+            describe: |_: String, _: String| ::temporal_cache_runtime::__private::ScopedEntry::nothing(),
+        }
     }
 }

@@ -45,37 +45,54 @@ impl Activities {
             | -> Result<f64, ActivityError> { Ok(rate(&from, &to)?) },
         )
     }
-    /// Describes the cached entry of one `exchange_rate` call, for `invalidate_cache!`.
+    /// Describes the cache of `exchange_rate`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]
-    #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
-    pub fn __temporal_cache_exchange_rate(
-        from: String,
-        to: String,
-    ) -> impl ::core::ops::FnOnce(
-        ::temporal_cache_runtime::__private::Scope<'_>,
-    ) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
-            const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
-                ttl: ::temporal_cache_runtime::__private::Some(
-                    ::temporal_cache_runtime::__private::Duration::from_millis(900000u64),
-                ),
-                version: "",
-                source_hash: ::temporal_cache_runtime::__private::None,
-                lock: ::temporal_cache_runtime::__private::None,
-                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
-            };
-            let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+    #[allow(
+        dead_code,
+        non_snake_case,
+        clippy::too_many_arguments,
+        clippy::type_complexity
+    )]
+    pub fn __temporal_cache_exchange_rate() -> ::temporal_cache_runtime::__private::Companion<
+        impl ::core::ops::FnOnce(
+            String,
+            String,
+        ) -> ::temporal_cache_runtime::__private::ScopedEntry,
+    > {
+        const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+            ttl: ::temporal_cache_runtime::__private::Some(
+                ::temporal_cache_runtime::__private::Duration::from_millis(900000u64),
+            ),
+            version: "",
+            source_hash: ::temporal_cache_runtime::__private::None,
+            lock: ::temporal_cache_runtime::__private::None,
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+        };
+        ::temporal_cache_runtime::__private::Companion {
+            activity: ::temporal_cache_runtime::__private::ActivityCache::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_scope,
-                ::temporal_cache_runtime::__private::None,
-            );
-            ::temporal_cache_runtime::__private::key_input::<
-                String,
-            >(&mut __temporal_cache_entry, 0u8, &from);
-            ::temporal_cache_runtime::__private::key_input::<
-                String,
-            >(&mut __temporal_cache_entry, 1u8, &to);
-            __temporal_cache_entry
+                || ::temporal_cache_runtime::__private::None,
+            ),
+            describe: move |from: String, to: String| {
+                ::temporal_cache_runtime::__private::ScopedEntry::new(move |
+                    __temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<
+                        '_,
+                    >|
+                {
+                    let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                        &__TEMPORAL_CACHE_SPEC,
+                        __temporal_cache_scope,
+                        ::temporal_cache_runtime::__private::None,
+                    );
+                    ::temporal_cache_runtime::__private::key_input::<
+                        String,
+                    >(&mut __temporal_cache_entry, 0u8, &from);
+                    ::temporal_cache_runtime::__private::key_input::<
+                        String,
+                    >(&mut __temporal_cache_entry, 1u8, &to);
+                    __temporal_cache_entry
+                })
+            },
         }
     }
 }

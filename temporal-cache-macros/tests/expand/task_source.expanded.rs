@@ -73,47 +73,63 @@ impl Activities {
             )
             .await
     }
-    /// Describes the cached entry of one `render` call, for `invalidate_cache!`.
+    /// Describes the cache of `render`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]
-    #[allow(dead_code, non_snake_case, clippy::too_many_arguments)]
-    pub fn __temporal_cache_render(
-        template: String,
-        size: u32,
-    ) -> impl ::core::ops::FnOnce(
-        ::temporal_cache_runtime::__private::Scope<'_>,
-    ) -> ::temporal_cache_runtime::__private::Entry {
-        move |__temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<'_>| {
-            const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
-                ttl: ::temporal_cache_runtime::__private::None,
-                version: "",
-                source_hash: ::temporal_cache_runtime::__private::Some([
-                    201u8, 234u8, 9u8, 2u8, 157u8, 98u8, 85u8, 142u8, 193u8, 54u8, 91u8,
-                    220u8, 223u8, 82u8, 221u8, 94u8, 95u8, 174u8, 102u8, 108u8, 227u8,
-                    211u8, 167u8, 200u8, 112u8, 194u8, 119u8, 7u8, 163u8, 29u8, 227u8,
-                    56u8,
-                ]),
-                lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
-                    lease: ::temporal_cache_runtime::__private::Duration::from_millis(
-                        30000u64,
-                    ),
-                    wait: ::temporal_cache_runtime::__private::Duration::from_millis(
-                        300000u64,
-                    ),
-                }),
-                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
-            };
-            let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+    #[allow(
+        dead_code,
+        non_snake_case,
+        clippy::too_many_arguments,
+        clippy::type_complexity
+    )]
+    pub fn __temporal_cache_render() -> ::temporal_cache_runtime::__private::Companion<
+        impl ::core::ops::FnOnce(
+            String,
+            u32,
+        ) -> ::temporal_cache_runtime::__private::ScopedEntry,
+    > {
+        const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+            ttl: ::temporal_cache_runtime::__private::None,
+            version: "",
+            source_hash: ::temporal_cache_runtime::__private::Some([
+                201u8, 234u8, 9u8, 2u8, 157u8, 98u8, 85u8, 142u8, 193u8, 54u8, 91u8,
+                220u8, 223u8, 82u8, 221u8, 94u8, 95u8, 174u8, 102u8, 108u8, 227u8, 211u8,
+                167u8, 200u8, 112u8, 194u8, 119u8, 7u8, 163u8, 29u8, 227u8, 56u8,
+            ]),
+            lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
+                lease: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    30000u64,
+                ),
+                wait: ::temporal_cache_runtime::__private::Duration::from_millis(
+                    300000u64,
+                ),
+            }),
+            namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+        };
+        ::temporal_cache_runtime::__private::Companion {
+            activity: ::temporal_cache_runtime::__private::ActivityCache::new(
                 &__TEMPORAL_CACHE_SPEC,
-                __temporal_cache_scope,
-                ::temporal_cache_runtime::__private::None,
-            );
-            ::temporal_cache_runtime::__private::key_input::<
-                String,
-            >(&mut __temporal_cache_entry, 0u8, &template);
-            ::temporal_cache_runtime::__private::key_input::<
-                u32,
-            >(&mut __temporal_cache_entry, 1u8, &size);
-            __temporal_cache_entry
+                || ::temporal_cache_runtime::__private::None,
+            ),
+            describe: move |template: String, size: u32| {
+                ::temporal_cache_runtime::__private::ScopedEntry::new(move |
+                    __temporal_cache_scope: ::temporal_cache_runtime::__private::Scope<
+                        '_,
+                    >|
+                {
+                    let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                        &__TEMPORAL_CACHE_SPEC,
+                        __temporal_cache_scope,
+                        ::temporal_cache_runtime::__private::None,
+                    );
+                    ::temporal_cache_runtime::__private::key_input::<
+                        String,
+                    >(&mut __temporal_cache_entry, 0u8, &template);
+                    ::temporal_cache_runtime::__private::key_input::<
+                        u32,
+                    >(&mut __temporal_cache_entry, 1u8, &size);
+                    __temporal_cache_entry
+                })
+            },
         }
     }
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use super::{BackendError, BackendErrorKind, CacheBackend, SharedBackend};
 use crate::log::{Caller, TARGET, event};
+use crate::metrics::FallbackReason;
 
 /// Logs a backend failure that makes the call run uncached.
 pub(crate) fn fallback(
@@ -53,7 +54,7 @@ pub(crate) fn store_failed(
 
 /// Logs that `what` failed, with its consequence: a warning if the failure starts an outage of
 /// the part of `backend` that holds `key` (or is a refusal not seen before), a debug event
-/// otherwise.
+/// otherwise. Every one counts as a fallback.
 fn report(
     backend: &SharedBackend,
     caller: &Caller<'_>,
@@ -62,12 +63,14 @@ fn report(
     what: &str,
     consequence: &str,
 ) {
+    caller.metrics.fallback(FallbackReason::of(error.kind()));
     if failure_is_news(backend, key, error) {
-        event!(warn, caller, key, %error,
+        event!(warn, caller, key, %error, cache.status = "fallback",
             "cache fallback: {what} failed; {consequence} (further failures are logged at debug \
              level until the backend answers again)");
     } else {
-        event!(debug, caller, key, %error, "cache fallback: {what} failed; {consequence}");
+        event!(debug, caller, key, %error, cache.status = "fallback",
+            "cache fallback: {what} failed; {consequence}");
     }
 }
 

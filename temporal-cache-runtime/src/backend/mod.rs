@@ -21,7 +21,7 @@ pub use crate::value::Storage;
 
 pub use self::memory::MemoryCacheBackend;
 #[cfg(feature = "redis")]
-pub use self::redis::{RedisCacheBackend, RedisTls};
+pub use self::redis::{KeyScan, RedisCacheBackend, RedisTls};
 
 /// A boxed, `Send` future, the return type of every [`CacheBackend`] method.
 ///
@@ -93,8 +93,27 @@ pub trait CacheBackend: Send + Sync + 'static {
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<(), BackendError>>;
 
-    /// Removes the entry under `key`. Returns whether there was one.
+    /// Removes the entry under `key`, and the lease on it if a call holds one (so that the
+    /// holder's result, computed from data older than this removal, is not stored: see
+    /// [`complete`](Self::complete)). Returns whether there was an entry.
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>>;
+
+    /// Removes every entry and lease whose key starts with `prefix`: all the entries of one
+    /// activity type, for `invalidate_activity!`. Returns how many entries it removed.
+    ///
+    /// It must not stall the store for other clients (Redis removes keys in batches found with
+    /// `SCAN`), and like [`delete`](Self::delete) it must leave no result stored by a call that
+    /// held a lease before it began. The default refuses with
+    /// [`BackendErrorKind::Unsupported`].
+    fn delete_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<u64, BackendError>> {
+        let _ = prefix;
+        Box::pin(async {
+            Err(BackendError::new(
+                BackendErrorKind::Unsupported,
+                "this backend cannot remove entries by prefix",
+            ))
+        })
+    }
 
     /// The namespace in front of every key this backend stores, so several applications can share
     /// one Redis database. The default is [`DEFAULT_KEY_PREFIX`].
@@ -136,17 +155,27 @@ pub trait CacheBackend: Send + Sync + 'static {
         })
     }
 
-    /// Stores `value` under `key` (as [`set`](Self::set) does), releases `owner`'s lease on `key`
-    /// if `owner` still holds it, and wakes every caller waiting on `key`.
+    /// If `owner` still holds its lease on `key`: stores `value` under `key` (as
+    /// [`set`](Self::set) does), releases the lease and wakes every caller waiting on `key`.
+    /// Returns whether it stored the value.
+    ///
+    /// A lease that is gone was removed by an invalidation (or expired unrenewed) while the body
+    /// ran, so the value may be computed from data older than that invalidation: it must not be
+    /// stored. This is what makes an invalidation win over a call already running.
+    ///
+    /// The default, for backends without leases, stores unconditionally.
     fn complete<'a>(
         &'a self,
         key: &'a str,
         owner: &'a str,
         value: &'a [u8],
         ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
         let _ = owner;
-        self.set(key, value, ttl)
+        Box::pin(async move {
+            self.set(key, value, ttl).await?;
+            Ok(true)
+        })
     }
 
     /// Releases `owner`'s lease on `key` without a value (the body failed), if `owner` still
@@ -275,6 +304,8 @@ pub enum BackendErrorKind {
     Configuration,
     /// The backend failed repeatedly, so calls skip it for a while (its circuit breaker is open).
     CircuitOpen,
+    /// The backend does not offer the operation (see [`CacheBackend::delete_prefix`]).
+    Unsupported,
 }
 
 impl BackendError {
@@ -308,6 +339,7 @@ impl fmt::Display for BackendError {
             BackendErrorKind::Rejected => "cache backend rejected the operation",
             BackendErrorKind::Configuration => "cache backend misconfigured",
             BackendErrorKind::CircuitOpen => "cache backend skipped",
+            BackendErrorKind::Unsupported => "cache backend does not support this",
         };
         match &self.source {
             Some(source) => write!(f, "{what}: {source}"),

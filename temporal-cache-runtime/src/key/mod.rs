@@ -79,23 +79,8 @@ impl KeyBuilder {
             Namespaces::Isolated => Some(scope.namespace),
             Namespaces::Shared => None,
         };
-        let shown_namespace = namespace.unwrap_or(SHARED_NAMESPACE);
-        let mut head = String::with_capacity(
-            prefix.len()
-                + KEY_LAYOUT.len()
-                + shown_namespace.len()
-                + scope.activity_type.len()
-                + DIGEST_HEX_LEN
-                + 7,
-        );
-        push_escaped(&mut head, prefix);
-        for part in [":", KEY_LAYOUT, ":"] {
-            head.push_str(part);
-        }
-        push_escaped(&mut head, shown_namespace);
-        head.push(':');
-        push_escaped(&mut head, scope.activity_type);
-        head.push_str(":{");
+        let head =
+            activity_head_with_room(prefix, namespace, scope.activity_type, DIGEST_HEX_LEN + 1);
         let mut hasher = match secret {
             Some(secret) => blake3::Hasher::new_keyed(secret.bytes()),
             None => blake3::Hasher::new(),
@@ -166,6 +151,35 @@ const DIGEST_HEX_LEN: usize = 64;
 
 /// `name` as it appears in keys: see [`push_escaped`].
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+/// The readable head every key of `activity_type` in `namespace` (`None`: the entries every
+/// namespace shares) starts with, up to and including the `{` that opens the digest: so every
+/// entry of the activity, whatever its inputs and `version`, and no other, starts with it.
+pub(crate) fn activity_head(prefix: &str, namespace: Option<&str>, activity_type: &str) -> String {
+    activity_head_with_room(prefix, namespace, activity_type, 0)
+}
+
+/// [`activity_head`] with room for `more` bytes after it.
+fn activity_head_with_room(
+    prefix: &str,
+    namespace: Option<&str>,
+    activity_type: &str,
+    more: usize,
+) -> String {
+    let shown_namespace = namespace.unwrap_or(SHARED_NAMESPACE);
+    let mut head = String::with_capacity(
+        prefix.len() + KEY_LAYOUT.len() + shown_namespace.len() + activity_type.len() + 6 + more,
+    );
+    push_escaped(&mut head, prefix);
+    for part in [":", KEY_LAYOUT, ":"] {
+        head.push_str(part);
+    }
+    push_escaped(&mut head, shown_namespace);
+    head.push(':');
+    push_escaped(&mut head, activity_type);
+    head.push_str(":{");
+    head
+}
+
 pub(crate) fn escaped(name: &str) -> String {
     let mut text = String::with_capacity(name.len());
     push_escaped(&mut text, name);

@@ -15,8 +15,42 @@ use super::{Acquired, Pending};
 use crate::backend::health;
 use crate::backend::{Claim, Watch};
 use crate::log::{Caller, event};
+use crate::metrics::LeaseWait;
 use crate::outcome::OutcomeCodec;
 use crate::spec::LockSpec;
+
+/// How long the lease of a `lock = false` call lasts between renewals: it only fences the call's
+/// store against invalidations (nobody waits on it), so the length matters little.
+const FENCE_LEASE: Duration = Duration::from_secs(30);
+
+/// Claims the lease of a missing entry once, for a `lock = false` call: serves a value stored
+/// meanwhile, or runs the body, storing its result only if the lease was free.
+pub(super) async fn fence<R>(
+    pending: Pending,
+    codec: OutcomeCodec<R>,
+    caller: &Caller<'_>,
+) -> Acquired<R> {
+    let owner = new_owner();
+    let Pending { backend, key, .. } = &pending;
+    match health::healthy(backend, key, backend.claim(key, &owner, FENCE_LEASE).await) {
+        Ok(Claim::Value(bytes)) => {
+            caller.metrics.read(bytes.len());
+            pending
+                .serve(&bytes, codec, caller, " (stored by a concurrent call)")
+                .await
+        }
+        Ok(Claim::Acquired) => {
+            let lease =
+                HeldLease::renewed(Arc::clone(backend), Arc::clone(key), owner, FENCE_LEASE);
+            pending.run(Some(lease), caller)
+        }
+        Ok(Claim::Held) => pending.run_unstored(caller),
+        Err(error) => {
+            health::fallback(backend, caller, key, &error, "taking the lease");
+            pending.run_after(&error, caller)
+        }
+    }
+}
 
 /// Claims the lease of a missing entry: serves the value if one appears meanwhile, runs the body
 /// holding the lease once it is free, or without it when the wait ends.
@@ -32,19 +66,26 @@ pub(super) async fn lease<R>(
     let mut watch: Option<Watch> = None;
     let recheck = (lock.lease / 10).clamp(Duration::from_millis(10), Duration::from_secs(1));
     let Pending { backend, key, .. } = &pending;
+    // Timed from the first claim that finds the lease held to whatever ends the wait.
+    let mut wait = LeaseWait::of(caller.metrics);
     loop {
         match health::healthy(backend, key, backend.claim(key, &owner, lock.lease).await) {
             Ok(Claim::Value(bytes)) => {
+                caller.metrics.read(bytes.len());
                 return pending
                     .serve(&bytes, codec, caller, " (stored by a concurrent call)")
                     .await;
             }
             Ok(Claim::Acquired) => {
+                // Its holder released the lease (its body failed) or died (the lease expired).
+                if wait.began() {
+                    caller.metrics.took_over();
+                }
                 let lease =
                     HeldLease::renewed(Arc::clone(backend), Arc::clone(key), owner, lock.lease);
                 return pending.run(Some(lease), caller);
             }
-            Ok(Claim::Held) => {}
+            Ok(Claim::Held) => wait.begin(),
             Err(error) => {
                 health::fallback(backend, caller, key, &error, "taking the lease");
                 return pending.run_after(&error, caller);
@@ -75,8 +116,9 @@ pub(super) async fn lease<R>(
             Waited::Cancelled => return Acquired::Cancelled,
             Waited::Expired => {
                 event!(warn, caller, key, wait = ?lock.wait,
-                    "cache lock wait expired: running the activity body without the lease");
-                return pending.run(None, caller);
+                    "cache lock wait expired: running the activity body without the lease \
+                     (its holder stores the result)");
+                return pending.run_unstored(caller);
             }
         }
     }

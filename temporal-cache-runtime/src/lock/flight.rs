@@ -126,6 +126,23 @@ pub(crate) fn join(key: &Arc<str>) -> Role {
     })
 }
 
+/// Closes the flight of `key` to newcomers, for an invalidation: its leader's body may have
+/// read data older than the invalidation, so calls made after it must not be handed its result.
+/// The calls already following it still are (they started before the invalidation).
+pub(crate) fn retire(key: &str) {
+    shard(key).remove(key);
+}
+
+/// [`retire`] for every flight whose key starts with `prefix`: all those of one activity.
+pub(crate) fn retire_prefix(prefix: &str) {
+    for shard in FLIGHTS.iter() {
+        shard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|Listed(flight)| !flight.key.starts_with(prefix));
+    }
+}
+
 /// The caller that does the work. Dropping it without landing abandons the flight.
 pub(crate) struct Leader {
     flight: Arc<Flight>,
@@ -150,7 +167,14 @@ impl Leader {
         self.landed = true;
         {
             let mut flights = shard(&self.flight.key);
-            flights.remove(&*self.flight.key);
+            // An invalidation may have retired this flight and a later call opened another for
+            // the same key: that one is not ours to end.
+            if flights
+                .get(&*self.flight.key)
+                .is_some_and(|Listed(listed)| Arc::ptr_eq(listed, &self.flight))
+            {
+                flights.remove(&*self.flight.key);
+            }
             // Followers join under this lock, so once the flight is out of the table, an unset
             // flag means nobody waits: skip the landing and the wake-up.
             if !self.flight.followed.load(Ordering::Relaxed) {
@@ -236,6 +260,25 @@ mod tests {
         drop(first);
         assert!(matches!(second.landed().await, Landing::Abandoned));
         leader(join(&key("flight-test:b")));
+    }
+
+    #[tokio::test]
+    async fn a_retired_flight_takes_no_newcomers_and_its_landing_ends_only_itself() {
+        let first = leader(join(&key("flight-test:e")));
+        let before = follower(join(&key("flight-test:e")));
+        retire("flight-test:e");
+        let after = leader(join(&key("flight-test:e")));
+        first.land(Landing::Value(Arc::from(&b"old"[..])));
+        assert!(matches!(before.landed().await, Landing::Value(v) if &*v == b"old"));
+        let joiner = follower(join(&key("flight-test:e")));
+        after.land(Landing::Value(Arc::from(&b"new"[..])));
+        assert!(matches!(joiner.landed().await, Landing::Value(v) if &*v == b"new"));
+
+        let _f = leader(join(&key("flight-test:prefix:{1}")));
+        let _g = leader(join(&key("flight-test:other:{1}")));
+        retire_prefix("flight-test:prefix:{");
+        leader(join(&key("flight-test:prefix:{1}")));
+        follower(join(&key("flight-test:other:{1}")));
     }
 
     #[tokio::test]

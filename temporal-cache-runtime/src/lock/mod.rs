@@ -6,8 +6,13 @@
 //! of a miss then takes the entry's lease in the backend (see [`CacheBackend::claim`]), so that
 //! identical calls on other workers wait for its result instead of running the body too; the
 //! lease is renewed while the body runs (see [`lease`]), and [`Slot::finish`] stores the result,
-//! releases the lease and lands the flight. With `lock = false` the call only looks up and
+//! releases the lease and lands the flight. With `lock = false` a miss neither follows nor waits:
+//! it takes the lease if it is free and runs the body either way, and only the lease's holder
 //! stores.
+//!
+//! The lease is also the invalidation fence: an invalidation removes it with the entry, and a
+//! result is stored only by a call that still holds its lease, so a body that started before an
+//! invalidation never stores after it.
 //!
 //! [`CacheBackend::claim`]: crate::backend::CacheBackend::claim
 
@@ -23,6 +28,7 @@ use temporalio_sdk::activities::ActivityContext;
 use tokio::time::Instant;
 
 use self::flight::{Landing, Leader, Role};
+pub(crate) use self::flight::{retire, retire_prefix};
 use self::lease::HeldLease;
 pub(crate) use self::slot::Slot;
 use self::wait::Waited;
@@ -53,11 +59,14 @@ pub(crate) async fn acquire<R>(
 ) -> Acquired<R> {
     let Keyed { spec, backend, key } = keyed;
     let Some(lock) = spec.lock else {
-        let pending = Pending::alone(spec, backend, key);
-        return pending
+        return match Pending::alone(spec, backend, key)
             .look_up(codec, caller)
             .await
-            .unwrap_or_else(|pending| pending.run(None, caller));
+        {
+            Ok(acquired) => acquired,
+            // Boxed, as a miss's slow path.
+            Err(pending) => Box::pin(claim::fence(pending, codec, caller)).await,
+        };
     };
 
     let deadline = Instant::now() + lock.wait;
@@ -68,7 +77,10 @@ pub(crate) async fn acquire<R>(
         };
         // Boxed: waiting for another call is the slow path, and its state would otherwise widen
         // every call's future.
-        match Box::pin(wait::until(follower.landed(), ctx, deadline)).await {
+        let waiting = std::time::Instant::now();
+        let waited = Box::pin(wait::until(follower.landed(), ctx, deadline)).await;
+        caller.metrics.lease_waited(waiting.elapsed());
+        match waited {
             Waited::Done(Landing::Value(bytes)) => {
                 return Pending::alone(spec, backend, key)
                     .serve(&bytes, codec, caller, " (shared with a concurrent call)")
@@ -80,8 +92,9 @@ pub(crate) async fn acquire<R>(
             Waited::Cancelled => return Acquired::Cancelled,
             Waited::Expired => {
                 event!(warn, caller, key, wait = ?lock.wait,
-                    "cache lock wait expired: running the activity body without waiting longer");
-                return Pending::alone(spec, backend, key).run(None, caller);
+                    "cache lock wait expired: running the activity body without waiting longer \
+                     (the call being waited for stores the result)");
+                return Pending::alone(spec, backend, key).run_unstored(caller);
             }
         }
     };
@@ -125,10 +138,16 @@ impl Pending {
         codec: OutcomeCodec<R>,
         caller: &Caller<'_>,
     ) -> Result<Acquired<R>, Self> {
-        match health::healthy(&self.backend, &self.key, self.backend.get(&self.key).await) {
-            Ok(Some(bytes)) => Ok(self.serve(&bytes, codec, caller, "").await),
+        let started = std::time::Instant::now();
+        let found = self.backend.get(&self.key).await;
+        caller.metrics.looked_up(started.elapsed());
+        match health::healthy(&self.backend, &self.key, found) {
+            Ok(Some(bytes)) => {
+                caller.metrics.read(bytes.len());
+                Ok(self.serve(&bytes, codec, caller, "").await)
+            }
             Ok(None) => {
-                event!(debug, caller, self.key, "cache miss");
+                event!(debug, caller, self.key, cache.status = "miss", "cache miss");
                 Err(self)
             }
             Err(error) => {
@@ -150,19 +169,35 @@ impl Pending {
         let (storage, limit) = (self.backend.storage(), self.backend.max_value_bytes());
         match value::decode(bytes, codec, storage, limit, caller, &self.key).await {
             Some(outcome) => {
-                event!(debug, caller, self.key, "cache hit{how}");
+                caller.metrics.hit();
+                event!(
+                    debug,
+                    caller,
+                    self.key,
+                    cache.status = "hit",
+                    "cache hit{how}"
+                );
                 if let Some(leader) = self.leader {
                     slot::land(leader, bytes);
                 }
                 Acquired::Hit(outcome)
             }
-            None => self.run(None, caller),
+            // Counted as a fallback (an unreadable entry) where it was found, not as a miss.
+            None => self.into_slot(None, true, caller),
         }
     }
 
     /// The verdict that runs the body, holding `lease` if it took one.
     fn run<R>(self, lease: Option<HeldLease>, caller: &Caller<'_>) -> Acquired<R> {
+        caller.metrics.miss();
         self.into_slot(lease, true, caller)
+    }
+
+    /// The verdict that runs the body without storing its result: another call holds the
+    /// entry's lease and stores its own.
+    fn run_unstored<R>(self, caller: &Caller<'_>) -> Acquired<R> {
+        caller.metrics.miss();
+        self.into_slot(None, false, caller)
     }
 
     /// The verdict that runs the body after the backend failed with `error`. Its result is not

@@ -89,17 +89,34 @@ impl Slot {
         match (bytes.as_ref().filter(|_| store), owner) {
             (Some(bytes), Some(owner)) => {
                 let stored = backend.complete(&key, &owner, bytes, spec.ttl).await;
-                // Waiters would otherwise wait out the lease for a value that never comes; but a
-                // store that timed out has cost its deadline already, and a release would too.
-                if let Err(kind) = stored_event(&backend, stored, caller, &key)
-                    && kind != BackendErrorKind::Timeout
-                {
-                    release(&backend, &key, &owner, caller).await;
+                match stored {
+                    Ok(false) => {
+                        event!(
+                            debug,
+                            caller,
+                            key,
+                            "cache store skipped: the entry was invalidated while the body ran \
+                             (or its lease lapsed), so this result may be stale"
+                        );
+                    }
+                    stored => {
+                        // Waiters would otherwise wait out the lease for a value that never
+                        // comes; but a store that timed out has cost its deadline already, and a
+                        // release would too.
+                        if let Err(kind) =
+                            stored_event(&backend, stored.map(|_| ()), caller, &key, bytes.len())
+                            && kind != BackendErrorKind::Timeout
+                        {
+                            release(&backend, &key, &owner, caller).await;
+                        }
+                    }
                 }
             }
+            // Only when the backend refused the lease commands (an ACL without `EVALSHA`, say)
+            // or the entry was unreadable: a plain store, which no invalidation can fence.
             (Some(bytes), None) => {
                 let stored = backend.set(&key, bytes, spec.ttl).await;
-                let _ = stored_event(&backend, stored, caller, &key);
+                let _ = stored_event(&backend, stored, caller, &key, bytes.len());
             }
             // The body failed: hand the lease over at once instead of letting it expire.
             (None, Some(owner)) => release(&backend, &key, &owner, caller).await,
@@ -112,15 +129,17 @@ impl Slot {
     }
 }
 
-/// Logs how a store went; the kind of its error if it failed.
+/// Logs and counts how a store of `written` bytes went; the kind of its error if it failed.
 fn stored_event(
     backend: &SharedBackend,
     result: Result<(), BackendError>,
     caller: &Caller<'_>,
     key: &str,
+    written: usize,
 ) -> Result<(), BackendErrorKind> {
     match health::healthy(backend, key, result) {
         Ok(()) => {
+            caller.metrics.stored(written);
             event!(debug, caller, key, "cache store");
             Ok(())
         }

@@ -8,6 +8,7 @@ mod converter;
 mod encryption;
 pub(crate) mod envelope;
 mod form;
+pub(crate) mod inspect;
 mod storage;
 
 use std::future::Future;
@@ -20,6 +21,7 @@ pub use self::encryption::{EncryptionKey, Keyring};
 use self::envelope::DecodeError;
 pub use self::storage::Storage;
 use crate::log::{Caller, event};
+use crate::metrics::FallbackReason;
 use crate::outcome::OutcomeCodec;
 
 /// A boxed future, as the DataConverter's codec returns them. (Declared here rather than taken
@@ -27,7 +29,7 @@ use crate::outcome::OutcomeCodec;
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Decodes an entry read from the backend; an unreadable one (corrupt, planted, tampered with,
-/// of another format) is logged and counts as a miss, so the body's result overwrites it.
+/// of another format) is logged and counted as a fallback, and the body's result overwrites it.
 pub(crate) async fn decode<R>(
     bytes: &[u8],
     codec: OutcomeCodec<R>,
@@ -39,8 +41,10 @@ pub(crate) async fn decode<R>(
     match read(bytes, codec, storage, limit, key).await {
         Ok(outcome) => Some(outcome),
         Err(error) => {
-            event!(warn, caller, key, %error,
-                "cache miss: the stored entry is unreadable and will be overwritten");
+            caller.metrics.fallback(FallbackReason::UnreadableEntry);
+            event!(warn, caller, key, %error, cache.status = "fallback",
+                "cache fallback: the stored entry is unreadable; the body runs and its result \
+                 overwrites it");
             None
         }
     }
@@ -106,6 +110,7 @@ pub(crate) async fn stored_form(
     });
     match stored {
         Ok(bytes) if bytes.len() > limit => {
+            caller.metrics.store_skipped();
             event!(
                 warn,
                 caller,
@@ -118,7 +123,8 @@ pub(crate) async fn stored_form(
         }
         Ok(bytes) => Some(bytes),
         Err(error) => {
-            event!(warn, caller, key, %error,
+            caller.metrics.fallback(FallbackReason::Encode);
+            event!(warn, caller, key, %error, cache.status = "fallback",
                 "cache fallback: the result could not be encoded; it is returned but not stored");
             None
         }

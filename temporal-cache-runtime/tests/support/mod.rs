@@ -149,6 +149,10 @@ impl CacheBackend for Scripted {
         })
     }
 
+    fn delete_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<u64, BackendError>> {
+        self.inner.delete_prefix(prefix)
+    }
+
     fn key_prefix(&self) -> &str {
         self.prefix
     }
@@ -178,7 +182,7 @@ impl CacheBackend for Scripted {
         owner: &'a str,
         value: &'a [u8],
         ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(async move {
             self.enter(Op::Complete)?;
             self.inner.complete(key, owner, value, ttl).await

@@ -15,6 +15,10 @@
 //!   `short_lease`, `sync_short_lease` or `impatient`) and prints one JSON line with the outputs and runs.
 //! - `probe hold <redis url> <activity> <token> <millis>`: calls a slow activity once and prints
 //!   `started` when its body has started, then waits for the call (or to be killed).
+//! - `probe held <redis url> <activity> <token> <value>`: calls `Cached::held` or
+//!   `Cached::held_unlocked` with its body held at its gate, prints `started` once the body has
+//!   started, waits for a line on standard input, releases the body and prints its output as
+//!   JSON.
 //! - `probe collections <redis url> <token>`: calls `Cached::by_collections` with a set and a map
 //!   built in this process (with its own hash seeds) and prints the output as JSON.
 
@@ -23,7 +27,9 @@ use std::process::ExitCode;
 use temporal_cache_runtime::{
     RedisCacheBackend, Storage, caching_enabled, invalidate_cache, set_cache_backend,
 };
-use temporal_cache_tests::activities::{Cached, Output, body_started, collections, runs};
+use temporal_cache_tests::activities::{
+    Cached, Output, body_started, collections, hold_bodies, release_bodies, runs,
+};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::stored::{Stored, sealing_converter};
 use temporal_cache_tests::workflows::{CallWorkflow, ProfileWorkflow, WaitWorkflow};
@@ -58,6 +64,9 @@ async fn main() -> ExitCode {
         }
         ["hold", redis_url, activity, token, millis] => {
             hold(redis_url, activity, token, millis).await
+        }
+        ["held", redis_url, activity, token, value] => {
+            held(redis_url, activity, token, value).await
         }
         ["collections", redis_url, token] => by_collections(redis_url, token).await,
         _ => Err("usage: see the documentation of tests/src/bin/probe.rs".into()),
@@ -185,6 +194,31 @@ async fn hold(redis_url: &str, activity: &str, token: &str, millis: &str) -> Res
         println!("started");
     };
     let (output, ()) = tokio::join!(call_slow(activity, token, millis), announce);
+    println!("{}", serde_json::to_string(&output?)?);
+    Ok(())
+}
+
+async fn held(redis_url: &str, activity: &str, token: &str, value: &str) -> Result<(), BoxError> {
+    set_cache_backend(backend(redis_url)?);
+    let input = MultiArgs2(token.to_owned(), value.parse::<u64>()?);
+    hold_bodies();
+    let call = async {
+        match activity {
+            "held" => Ok(run(Cached::held, input).await),
+            "held_unlocked" => Ok(run(Cached::held_unlocked, input).await),
+            other => Err(BoxError::from(format!("unknown activity {other}"))),
+        }
+    };
+    let release = async {
+        body_started(token).await;
+        println!("started");
+        let mut go = String::new();
+        let read = BufReader::new(tokio::io::stdin()).read_line(&mut go).await;
+        release_bodies();
+        read
+    };
+    let (output, read) = tokio::join!(call, release);
+    read?;
     println!("{}", serde_json::to_string(&output?)?);
     Ok(())
 }

@@ -252,8 +252,38 @@ impl CacheBackend for MemoryCacheBackend {
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
-        let removed = self.lock().remove(key);
+        let mut state = self.lock();
+        let removed = state.remove(key);
+        // The holder's result, computed before this removal, must not be stored; its waiters
+        // re-check and one of them takes the lease anew.
+        if state.leases.remove(key).is_some() {
+            state.notify(key);
+        }
+        drop(state);
         Box::pin(async move { Ok(removed) })
+    }
+
+    fn delete_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<u64, BackendError>> {
+        let mut state = self.lock();
+        let doomed: Vec<String> = state
+            .entries
+            .keys()
+            .filter(|key| key.starts_with(prefix))
+            .cloned()
+            .collect();
+        let removed = doomed.iter().filter(|key| state.remove(key)).count();
+        let leased: Vec<String> = state
+            .leases
+            .keys()
+            .filter(|key| key.starts_with(prefix))
+            .cloned()
+            .collect();
+        for key in leased {
+            state.leases.remove(&key);
+            state.notify(&key);
+        }
+        drop(state);
+        Box::pin(async move { Ok(removed as u64) })
     }
 
     fn claim<'a>(
@@ -289,15 +319,16 @@ impl CacheBackend for MemoryCacheBackend {
         owner: &'a str,
         value: &'a [u8],
         ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
         let mut state = self.lock();
-        self.store(&mut state, key, value, ttl);
-        if state.holds(key, owner, Instant::now()) {
+        let held = state.holds(key, owner, Instant::now());
+        if held {
+            self.store(&mut state, key, value, ttl);
             state.leases.remove(key);
+            state.notify(key);
         }
-        state.notify(key);
         drop(state);
-        Box::pin(async { Ok(()) })
+        Box::pin(async move { Ok(held) })
     }
 
     fn release<'a>(

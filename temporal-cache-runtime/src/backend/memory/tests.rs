@@ -93,7 +93,7 @@ fn leases_have_one_owner_at_a_time() {
             backend.claim("k", "b", lease).await.unwrap(),
             Claim::Acquired
         );
-        backend.complete("k", "b", b"v", None).await.unwrap();
+        assert!(backend.complete("k", "b", b"v", None).await.unwrap());
         assert_eq!(
             backend.claim("k", "c", lease).await.unwrap(),
             Claim::Value(b"v".to_vec())
@@ -163,4 +163,75 @@ fn rewrites_do_not_grow_the_order_queue_without_bound() {
     assert_eq!(state.entries.len(), 1);
     assert!(state.order.len() <= 2 * state.entries.len() + 65);
     assert_eq!(state.bytes, 4);
+}
+
+#[test]
+fn an_invalidation_voids_the_running_holders_store() {
+    let backend = MemoryCacheBackend::new();
+    block_on(async {
+        let lease = Duration::from_secs(10);
+        backend.set("k", b"old", None).await.unwrap();
+        assert!(backend.delete("k").await.unwrap());
+        assert_eq!(
+            backend.claim("k", "a", lease).await.unwrap(),
+            Claim::Acquired
+        );
+        assert!(
+            !backend.delete("k").await.unwrap(),
+            "no entry, only a lease"
+        );
+        assert!(
+            !backend.complete("k", "a", b"stale", None).await.unwrap(),
+            "the lease went with the invalidation"
+        );
+        assert_eq!(backend.get("k").await.unwrap(), None);
+        assert_eq!(
+            backend.claim("k", "b", lease).await.unwrap(),
+            Claim::Acquired
+        );
+        assert!(backend.complete("k", "b", b"fresh", None).await.unwrap());
+        assert_eq!(backend.get("k").await.unwrap(), Some(b"fresh".to_vec()));
+    });
+}
+
+#[test]
+fn delete_prefix_removes_exactly_the_entries_and_leases_under_it() {
+    let backend = MemoryCacheBackend::new();
+    block_on(async {
+        let lease = Duration::from_secs(10);
+        for i in 0..5 {
+            backend
+                .set(&format!("p:A:{{{i}}}"), b"a", None)
+                .await
+                .unwrap();
+            backend
+                .set(&format!("p:B:{{{i}}}"), b"b", None)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            backend.claim("p:A:{9}", "a", lease).await.unwrap(),
+            Claim::Acquired
+        );
+        assert_eq!(
+            backend.claim("p:B:{9}", "b", lease).await.unwrap(),
+            Claim::Acquired
+        );
+        assert_eq!(backend.delete_prefix("p:A:{").await.unwrap(), 5);
+        for i in 0..5 {
+            assert_eq!(backend.get(&format!("p:A:{{{i}}}")).await.unwrap(), None);
+            assert_eq!(
+                backend.get(&format!("p:B:{{{i}}}")).await.unwrap(),
+                Some(b"b".to_vec())
+            );
+        }
+        assert!(
+            !backend
+                .complete("p:A:{9}", "a", b"stale", None)
+                .await
+                .unwrap()
+        );
+        assert!(backend.complete("p:B:{9}", "b", b"b", None).await.unwrap());
+        assert_eq!(backend.len(), 6);
+    });
 }

@@ -9,11 +9,13 @@ use crate::key;
 /// `GET`, `SET` (with `PX`) and `DEL` for values and invalidation; `EVALSHA` for the lease
 /// scripts, with `SCRIPT LOAD` for a server that has not seen them yet; inside the scripts
 /// `PEXPIRE` (lease renewal) and `PUBLISH` (waking waiters); `SUBSCRIBE` and `UNSUBSCRIBE` for the
-/// waiters' notifications.
-const COMMANDS: [&str; 10] = [
+/// waiters' notifications; `SCAN` and `UNLINK` for removing all the entries of an activity.
+const COMMANDS: [&str; 12] = [
     "+get",
     "+set",
     "+del",
+    "+scan",
+    "+unlink",
     "+pexpire",
     "+evalsha",
     "+script|load",
@@ -26,8 +28,9 @@ const COMMANDS: [&str; 10] = [
 
 /// What a cluster backend sends besides: the slot map, and sharded pub/sub instead of the
 /// broadcast kind.
-const CLUSTER_COMMANDS: [&str; 5] = [
+const CLUSTER_COMMANDS: [&str; 6] = [
     "+cluster|slots",
+    "+cluster|nodes",
     "+cluster|shards",
     "+spublish",
     "+ssubscribe",
@@ -39,7 +42,7 @@ impl RedisCacheBackend {
     /// under its prefix and channels under its prefix. For the default prefix:
     ///
     /// ```text
-    /// resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +set +del +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select
+    /// resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +set +del +scan +unlink +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select
     /// ```
     ///
     /// Give it to `ACL SETUSER <name> on ><password> <rule>` (or a `user` line of an ACL file),
@@ -48,7 +51,7 @@ impl RedisCacheBackend {
     /// still never fails an activity: the call runs uncached, and one warning names the command.
     ///
     /// A [cluster](Self::cluster) backend's rule also allows `CLUSTER SLOTS` and `CLUSTER SHARDS`
-    /// (the slot map) and sharded pub/sub (`SPUBLISH`, `SSUBSCRIBE`, `SUNSUBSCRIBE`); give it to
+    /// (the slot map), `CLUSTER NODES` (the masters to scan) and sharded pub/sub (`SPUBLISH`, `SSUBSCRIBE`, `SUNSUBSCRIBE`); give it to
     /// the user on every node.
     pub fn acl_rule(&self) -> String {
         let pattern = glob_escaped(&key::escaped(&self.prefix));
@@ -67,7 +70,7 @@ impl RedisCacheBackend {
 }
 
 /// `text` with the characters ACL glob patterns give a meaning to backslash-escaped.
-fn glob_escaped(text: &str) -> String {
+pub(super) fn glob_escaped(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {
         if matches!(character, '*' | '?' | '[' | ']' | '\\') {
@@ -88,7 +91,7 @@ mod tests {
         assert_eq!(
             backend.acl_rule(),
             "resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +set +del \
-             +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select"
+             +scan +unlink +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select"
         );
     }
 

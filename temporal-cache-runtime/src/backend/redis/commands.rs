@@ -58,16 +58,20 @@ impl CacheBackend for RedisCacheBackend {
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(self.guarded(key, move || async move {
-            let mut connection = self.connection().await?;
-            let removed = self
-                .bounded(
-                    ::redis::cmd("DEL")
-                        .arg(key)
-                        .query_async::<u64>(&mut connection),
+            let channel = channel(key);
+            let reply = self
+                .script(
+                    &scripts::INVALIDATE,
+                    key,
+                    &[channel.as_bytes(), self.publish_command()],
                 )
                 .await?;
-            Ok(removed > 0)
+            Ok(reply == Value::Int(1))
         }))
+    }
+
+    fn delete_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<u64, BackendError>> {
+        Box::pin(self.purge(prefix))
     }
 
     fn key_prefix(&self) -> &str {
@@ -106,23 +110,24 @@ impl CacheBackend for RedisCacheBackend {
         owner: &'a str,
         value: &'a [u8],
         ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(self.guarded(key, move || async move {
             let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
             let channel = channel(key);
-            self.script(
-                &scripts::COMPLETE,
-                key,
-                &[
-                    owner.as_bytes(),
-                    value,
-                    &ttl,
-                    channel.as_bytes(),
-                    self.publish_command(),
-                ],
-            )
-            .await?;
-            Ok(())
+            let reply = self
+                .script(
+                    &scripts::COMPLETE,
+                    key,
+                    &[
+                        owner.as_bytes(),
+                        value,
+                        &ttl,
+                        channel.as_bytes(),
+                        self.publish_command(),
+                    ],
+                )
+                .await?;
+            Ok(reply == Value::Int(1))
         }))
     }
 

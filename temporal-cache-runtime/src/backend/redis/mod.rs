@@ -9,6 +9,7 @@ mod connection;
 mod env;
 mod errors;
 mod notifications;
+mod scan;
 mod scripts;
 mod tls;
 
@@ -24,6 +25,7 @@ use self::commands::lease_key;
 use self::connection::{Connection, Endpoint};
 use self::errors::to_backend_error;
 use self::notifications::Notifications;
+pub use self::scan::KeyScan;
 pub use self::tls::RedisTls;
 use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALUE_BYTES, Storage};
 

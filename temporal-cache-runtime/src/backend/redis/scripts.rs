@@ -21,20 +21,35 @@ return {3}
     )
 });
 
-/// Stores the value (with `PX` unless the TTL is 0), releases the lease if `ARGV[1]` still owns
-/// it, and publishes on the channel `ARGV[4]` with `ARGV[5]` (`PUBLISH`, or `SPUBLISH` on a
-/// cluster).
+/// If `ARGV[1]` still owns the lease: stores the value (with `PX` unless the TTL is 0), releases
+/// the lease, publishes on the channel `ARGV[4]` with `ARGV[5]` (`PUBLISH`, or `SPUBLISH` on a
+/// cluster) and returns 1. Otherwise returns 0 and stores nothing: the lease was removed by an
+/// invalidation while the body ran (or expired unrenewed), so the value may be stale.
 pub(super) static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 if ARGV[3] == '0' then
   redis.call('SET', KEYS[1], ARGV[2])
 else
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 end
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('DEL', KEYS[2])
 redis.call(ARGV[5], ARGV[4], 'stored')
 return 1
+",
+    )
+});
+
+/// Invalidation: removes the value and the lease, whoever holds it (so that the holder's result
+/// is not stored), and if there was a lease publishes on `ARGV[1]` with `ARGV[2]`, so that its
+/// waiters re-check and one of them takes over. Returns how many values it removed (0 or 1).
+pub(super) static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local removed = redis.call('DEL', KEYS[1])
+if redis.call('DEL', KEYS[2]) == 1 then redis.call(ARGV[2], ARGV[1], 'released') end
+return removed
 ",
     )
 });

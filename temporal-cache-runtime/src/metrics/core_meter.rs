@@ -1,0 +1,501 @@
+//! The cache's metrics on the worker's own Temporal meter: the `CoreMeter` a user gives the SDK's
+//! `TelemetryOptions` (a Prometheus exporter, an OTLP pipeline), so that the cache's counters
+//! are scraped with the worker's.
+//!
+//! The instruments are made once per meter, and bound to each series' labels once, on the
+//! series' first event: after that, recording is the meter's own increment behind one
+//! uncontended read lock. With no meter set, it is one atomic load.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use temporalio_common::telemetry::metrics::{
+    CoreMeter, Counter, CounterBase, HistogramDuration, HistogramDurationBase, MetricAttributable,
+    MetricAttributes, MetricKeyValue, MetricParameters, NewAttributes, NoOpCoreMeter,
+};
+
+use super::FallbackReason;
+use super::instrument::{Count, FALLBACKS_DESCRIPTION, Timed};
+use super::names::{
+    ACTIVITY_TYPE_LABEL, FALLBACKS, NAMESPACE_LABEL, REASON_LABEL, TASK_QUEUE_LABEL,
+};
+use super::series::SeriesKey;
+use crate::log::TARGET;
+
+/// Records the cache's metrics to `meter` from now on: the meter the worker's
+/// `TelemetryOptions` were given, so that they are exported with the worker's own.
+///
+/// Call it once at worker start-up. Setting another meter replaces it for every later event;
+/// setting the same one again (after [`clear_meter`]) keeps the instruments already made for it.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use temporalio_common::telemetry::metrics::CoreMeter;
+/// use temporalio_common::telemetry::{
+///     PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
+/// };
+/// use temporalio_sdk::Runtime;
+/// use temporalio_sdk::runtime::RuntimeOptions;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let tokio = tokio::runtime::Runtime::new()?;
+/// # let _guard = tokio.enter();
+/// let exporter = start_prometheus_metric_exporter(
+///     PrometheusExporterOptions::builder()
+///         .socket_addr("0.0.0.0:9464".parse()?)
+///         .build(),
+/// )?;
+/// let meter: Arc<dyn CoreMeter> = exporter.meter;
+/// let telemetry = TelemetryOptions::builder().metrics(Arc::clone(&meter)).build();
+/// let runtime = Runtime::from_current_tokio(
+///     RuntimeOptions::builder().telemetry_options(telemetry).build()?,
+/// )?;
+/// temporal_cache_runtime::metrics::set_meter(meter);
+/// # let _ = runtime;
+/// # Ok(())
+/// # }
+/// ```
+pub fn set_meter(meter: Arc<dyn CoreMeter>) {
+    let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
+    let generation = match &*installed {
+        Some(current) if same_meter(&current.meter, &meter) => current.generation,
+        current => {
+            let generation = current.as_ref().map_or(1, |current| current.generation + 1);
+            *installed = Some(Arc::new(Installed::new(generation, meter)));
+            generation
+        }
+    };
+    ACTIVE.store(generation, Ordering::Release);
+}
+
+/// Stops recording to the meter [`set_meter`] was given. The in-process counters of
+/// [`cache_stats`](super::cache_stats) go on.
+pub fn clear_meter() {
+    ACTIVE.store(0, Ordering::Release);
+}
+
+/// The last meter set, with the instruments made for it.
+static INSTALLED: RwLock<Option<Arc<Installed>>> = RwLock::new(None);
+
+/// The generation of the meter recorded to; `0` while none is.
+static ACTIVE: AtomicU64 = AtomicU64::new(0);
+
+fn same_meter(a: &Arc<dyn CoreMeter>, b: &Arc<dyn CoreMeter>) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+}
+
+/// A meter and its instruments, unbound.
+struct Installed {
+    generation: u64,
+    meter: Arc<dyn CoreMeter>,
+    counts: [Counter; Count::ALL.len()],
+    fallbacks: Counter,
+    times: [HistogramDuration; Timed::ALL.len()],
+}
+
+impl Installed {
+    fn new(generation: u64, meter: Arc<dyn CoreMeter>) -> Self {
+        let parameters =
+            |name: &'static str, description: &'static str, unit: &'static str| MetricParameters {
+                name: name.into(),
+                description: description.into(),
+                unit: unit.into(),
+            };
+        Self {
+            generation,
+            counts: Count::ALL.map(|count| {
+                meter.counter(parameters(count.name(), count.description(), count.unit()))
+            }),
+            fallbacks: meter.counter(parameters(FALLBACKS, FALLBACKS_DESCRIPTION, "")),
+            // The meter picks the unit (milliseconds or seconds), as for the SDK's histograms.
+            times: Timed::ALL.map(|timed| {
+                meter.histogram_duration(parameters(timed.name(), timed.description(), ""))
+            }),
+            meter,
+        }
+    }
+
+    /// The instruments bound to one series' labels.
+    fn bind(&self, key: &SeriesKey) -> Bound {
+        let attributes = self.meter.new_attributes(NewAttributes::new(vec![
+            MetricKeyValue::new(ACTIVITY_TYPE_LABEL, key.activity_type.to_string()),
+            MetricKeyValue::new(NAMESPACE_LABEL, key.namespace.to_string()),
+            MetricKeyValue::new(TASK_QUEUE_LABEL, key.task_queue.to_string()),
+        ]));
+        Bound {
+            generation: self.generation,
+            counts: std::array::from_fn(|index| bound(&self.counts[index], &attributes)),
+            fallbacks: FallbackReason::ALL.map(|reason| {
+                let attributes = self.meter.extend_attributes(
+                    attributes.clone(),
+                    NewAttributes::new(vec![MetricKeyValue::new(REASON_LABEL, reason.as_str())]),
+                );
+                bound(&self.fallbacks, &attributes)
+            }),
+            times: std::array::from_fn(|index| bound(&self.times[index], &attributes)),
+        }
+    }
+}
+
+/// `instrument` bound to `attributes`; a meter that refuses (which the SDK's meters do not) gets
+/// a warning and an instrument that records nothing.
+fn bound<I: MetricAttributable<I> + Silent>(instrument: &I, attributes: &MetricAttributes) -> I {
+    instrument.with_attributes(attributes).unwrap_or_else(|error| {
+        tracing::warn!(target: TARGET, %error, "the metrics meter refused a cache metric's labels; \
+            it is not recorded");
+        I::silent()
+    })
+}
+
+/// An instrument that records nothing, for a binding that failed.
+trait Silent {
+    fn silent() -> Self;
+}
+
+impl Silent for Counter {
+    fn silent() -> Self {
+        NoOpCoreMeter.counter(MetricParameters::from("temporal_cache_unrecorded"))
+    }
+}
+
+impl Silent for HistogramDuration {
+    fn silent() -> Self {
+        NoOpCoreMeter.histogram_duration(MetricParameters::from("temporal_cache_unrecorded"))
+    }
+}
+
+/// One series' instruments, bound to its labels for one meter.
+struct Bound {
+    generation: u64,
+    counts: [Counter; Count::ALL.len()],
+    fallbacks: [Counter; FallbackReason::ALL.len()],
+    times: [HistogramDuration; Timed::ALL.len()],
+}
+
+/// One series' binding to the active meter, made on its first event and remade when the meter
+/// changes.
+pub(super) struct Binding(RwLock<Option<Bound>>);
+
+impl Binding {
+    pub(super) const fn new() -> Self {
+        Self(RwLock::new(None))
+    }
+
+    pub(super) fn count(&self, key: &SeriesKey, count: Count, amount: u64) {
+        self.with(key, |bound| bound.counts[count.index()].adds(amount));
+    }
+
+    pub(super) fn fallback(&self, key: &SeriesKey, reason: FallbackReason) {
+        self.with(key, |bound| bound.fallbacks[reason.index()].adds(1));
+    }
+
+    pub(super) fn time(&self, key: &SeriesKey, timed: Timed, took: Duration) {
+        self.with(key, |bound| bound.times[timed.index()].records(took));
+    }
+
+    fn with(&self, key: &SeriesKey, record: impl FnOnce(&Bound)) {
+        let active = ACTIVE.load(Ordering::Acquire);
+        if active == 0 {
+            return;
+        }
+        {
+            let bound = self.0.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(bound) = &*bound
+                && bound.generation == active
+            {
+                record(bound);
+                return;
+            }
+        }
+        let installed = INSTALLED
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(installed) = installed else {
+            return;
+        };
+        let mut bound = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        let bound = match &mut *bound {
+            // Another thread bound it meanwhile.
+            Some(current) if current.generation == installed.generation => current,
+            slot => slot.insert(installed.bind(key)),
+        };
+        record(bound);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A meter that keeps what it is given, for the tests of every recording path.
+
+    use std::collections::{BTreeMap, HashMap};
+    use std::sync::Mutex;
+
+    use temporalio_common::telemetry::metrics::{
+        Gauge, GaugeF64, Histogram, HistogramF64, UpDownCounter,
+    };
+
+    use super::super::{Series, names};
+    use super::*;
+
+    /// One recorded series: a metric's name and its labels, sorted.
+    pub(crate) type Recorded = (String, BTreeMap<String, String>);
+
+    /// A `CoreMeter` whose counters and duration histograms keep their totals in memory.
+    #[derive(Debug, Default)]
+    pub(crate) struct MemoryMeter {
+        counters: Arc<Mutex<HashMap<Recorded, u64>>>,
+        durations: Arc<Mutex<HashMap<Recorded, Vec<Duration>>>>,
+        /// How many times an instrument was bound to labels.
+        pub(crate) bindings: Arc<Mutex<u64>>,
+    }
+
+    impl MemoryMeter {
+        /// The value of counter `name` with exactly `labels`.
+        pub(crate) fn counter(&self, name: &str, labels: &[(&str, &str)]) -> u64 {
+            let key = (name.to_owned(), labels_of(labels));
+            self.counters
+                .lock()
+                .unwrap()
+                .get(&key)
+                .copied()
+                .unwrap_or(0)
+        }
+
+        /// What histogram `name` with exactly `labels` recorded.
+        pub(crate) fn durations(&self, name: &str, labels: &[(&str, &str)]) -> Vec<Duration> {
+            let key = (name.to_owned(), labels_of(labels));
+            self.durations
+                .lock()
+                .unwrap()
+                .get(&key)
+                .cloned()
+                .unwrap_or_default()
+        }
+    }
+
+    /// The meter is process-wide: the tests that set one take turns.
+    fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+        static TURN: Mutex<()> = Mutex::new(());
+        TURN.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn series_labels(activity_type: &str) -> [(&'static str, &str); 3] {
+        [
+            (ACTIVITY_TYPE_LABEL, activity_type),
+            (NAMESPACE_LABEL, "billing"),
+            (TASK_QUEUE_LABEL, "reports"),
+        ]
+    }
+
+    #[test]
+    fn events_reach_the_meter_with_the_series_labels() {
+        let _turn = exclusive();
+        let meter = Arc::new(MemoryMeter::default());
+        set_meter(meter.clone());
+        let series = Series::of("Meter::labels", "billing", "reports");
+        series.hit();
+        series.hit();
+        series.read(120);
+        series.looked_up(Duration::from_millis(2));
+        series.fallback(FallbackReason::CircuitOpen);
+        clear_meter();
+
+        let labels = series_labels("Meter::labels");
+        assert_eq!(meter.counter(names::HITS, &labels), 2);
+        assert_eq!(meter.counter(names::BYTES_READ, &labels), 120);
+        assert_eq!(meter.counter(names::MISSES, &labels), 0);
+        let [a, b, c] = labels;
+        let with_reason = [a, b, c, (REASON_LABEL, "circuit_open")];
+        assert_eq!(meter.counter(FALLBACKS, &with_reason), 1);
+        assert_eq!(
+            meter.durations(names::LOOKUP_LATENCY, &labels),
+            [Duration::from_millis(2)]
+        );
+        // The in-process tallies count the same events.
+        let counts = super::super::cache_stats().activity("Meter::labels");
+        assert_eq!(
+            (counts.hits, counts.bytes_read, counts.lookups),
+            (2, 120, 1)
+        );
+        assert_eq!(counts.fallbacks.get(FallbackReason::CircuitOpen), 1);
+    }
+
+    #[test]
+    fn a_series_binds_its_instruments_once_per_meter() {
+        let _turn = exclusive();
+        let meter = Arc::new(MemoryMeter::default());
+        set_meter(meter.clone());
+        let series = Series::of("Meter::bound", "billing", "reports");
+        series.hit();
+        let after_first = *meter.bindings.lock().unwrap();
+        for _ in 0..100 {
+            series.hit();
+        }
+        assert_eq!(*meter.bindings.lock().unwrap(), after_first);
+
+        // Off, events are only tallied; the same meter again keeps its bound instruments.
+        clear_meter();
+        series.hit();
+        set_meter(meter.clone());
+        series.hit();
+        clear_meter();
+        assert_eq!(*meter.bindings.lock().unwrap(), after_first);
+        let labels = series_labels("Meter::bound");
+        assert_eq!(meter.counter(names::HITS, &labels), 102);
+        let counts = super::super::cache_stats().activity("Meter::bound");
+        assert_eq!(counts.hits, 103);
+    }
+
+    #[test]
+    fn another_meter_takes_the_next_events() {
+        let _turn = exclusive();
+        let (first, second) = (
+            Arc::new(MemoryMeter::default()),
+            Arc::new(MemoryMeter::default()),
+        );
+        let series = Series::of("Meter::replaced", "billing", "reports");
+        set_meter(first.clone());
+        series.miss();
+        set_meter(second.clone());
+        series.miss();
+        series.lease_waited(Duration::from_millis(7));
+        clear_meter();
+        let labels = series_labels("Meter::replaced");
+        assert_eq!(first.counter(names::MISSES, &labels), 1);
+        assert_eq!(second.counter(names::MISSES, &labels), 1);
+        assert_eq!(second.counter(names::LEASE_WAITS, &labels), 1);
+        assert_eq!(
+            second.durations(names::LEASE_WAIT_LATENCY, &labels),
+            [Duration::from_millis(7)]
+        );
+    }
+
+    fn labels_of(labels: &[(&str, &str)]) -> BTreeMap<String, String> {
+        labels
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    fn labels(attributes: &MetricAttributes) -> BTreeMap<String, String> {
+        match attributes {
+            MetricAttributes::NoOp(labels) => labels
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    #[derive(Debug)]
+    struct Instrument<T> {
+        name: String,
+        store: Arc<Mutex<HashMap<Recorded, T>>>,
+        bindings: Arc<Mutex<u64>>,
+    }
+
+    struct BoundInstrument<T> {
+        key: Recorded,
+        store: Arc<Mutex<HashMap<Recorded, T>>>,
+    }
+
+    impl MetricAttributable<Box<dyn CounterBase>> for Instrument<u64> {
+        fn with_attributes(
+            &self,
+            attributes: &MetricAttributes,
+        ) -> Result<Box<dyn CounterBase>, Box<dyn std::error::Error>> {
+            *self.bindings.lock().unwrap() += 1;
+            Ok(Box::new(BoundInstrument {
+                key: (self.name.clone(), labels(attributes)),
+                store: Arc::clone(&self.store),
+            }))
+        }
+    }
+
+    impl CounterBase for BoundInstrument<u64> {
+        fn adds(&self, value: u64) {
+            *self
+                .store
+                .lock()
+                .unwrap()
+                .entry(self.key.clone())
+                .or_default() += value;
+        }
+    }
+
+    impl MetricAttributable<Box<dyn HistogramDurationBase>> for Instrument<Vec<Duration>> {
+        fn with_attributes(
+            &self,
+            attributes: &MetricAttributes,
+        ) -> Result<Box<dyn HistogramDurationBase>, Box<dyn std::error::Error>> {
+            *self.bindings.lock().unwrap() += 1;
+            Ok(Box::new(BoundInstrument {
+                key: (self.name.clone(), labels(attributes)),
+                store: Arc::clone(&self.store),
+            }))
+        }
+    }
+
+    impl HistogramDurationBase for BoundInstrument<Vec<Duration>> {
+        fn records(&self, value: Duration) {
+            self.store
+                .lock()
+                .unwrap()
+                .entry(self.key.clone())
+                .or_default()
+                .push(value);
+        }
+    }
+
+    impl CoreMeter for MemoryMeter {
+        fn new_attributes(&self, attributes: NewAttributes) -> MetricAttributes {
+            NoOpCoreMeter.new_attributes(attributes)
+        }
+
+        fn extend_attributes(
+            &self,
+            existing: MetricAttributes,
+            attributes: NewAttributes,
+        ) -> MetricAttributes {
+            NoOpCoreMeter.extend_attributes(existing, attributes)
+        }
+
+        fn counter(&self, params: MetricParameters) -> Counter {
+            Counter::new(Arc::new(Instrument {
+                name: params.name.into_owned(),
+                store: Arc::clone(&self.counters),
+                bindings: Arc::clone(&self.bindings),
+            }))
+        }
+
+        fn histogram(&self, params: MetricParameters) -> Histogram {
+            NoOpCoreMeter.histogram(params)
+        }
+
+        fn histogram_f64(&self, params: MetricParameters) -> HistogramF64 {
+            NoOpCoreMeter.histogram_f64(params)
+        }
+
+        fn histogram_duration(&self, params: MetricParameters) -> HistogramDuration {
+            HistogramDuration::new(Arc::new(Instrument {
+                name: params.name.into_owned(),
+                store: Arc::clone(&self.durations),
+                bindings: Arc::clone(&self.bindings),
+            }))
+        }
+
+        fn gauge(&self, params: MetricParameters) -> Gauge {
+            NoOpCoreMeter.gauge(params)
+        }
+
+        fn gauge_f64(&self, params: MetricParameters) -> GaugeF64 {
+            NoOpCoreMeter.gauge_f64(params)
+        }
+
+        fn up_down_counter(&self, params: MetricParameters) -> UpDownCounter {
+            NoOpCoreMeter.up_down_counter(params)
+        }
+    }
+}
