@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use temporalio_sdk::activities::ActivityContext;
 
 use crate::blocking;
+use crate::directive::{self, Route};
 use crate::entry::{Described, Entry, Keyed};
 use crate::lock::{Acquired, acquire};
 use crate::log::{Caller, TARGET};
@@ -53,6 +54,12 @@ where
         return body(ctx).await;
     };
     let caller = Caller::of(&ctx);
+    if directive::may_apply(&ctx) {
+        // Boxed: directives are the rare case, and their state would widen every call's future.
+        if Box::pin(directive::apply(&ctx, &keyed, &caller)).await == Route::Uncached {
+            return body(ctx).await;
+        }
+    }
     let acquired = acquire(keyed, codec, &caller, &ctx).await;
     let metrics = caller.metrics;
     let slot = match acquired {
@@ -90,17 +97,26 @@ where
     let acquired = {
         let ctx = ctx.clone();
         blocking::wait_for(
-            async move { acquire(keyed, codec, &Caller::of(&ctx), &ctx).await },
+            async move {
+                let caller = Caller::of(&ctx);
+                if directive::may_apply(&ctx)
+                    && directive::apply(&ctx, &keyed, &caller).await == Route::Uncached
+                {
+                    return None;
+                }
+                Some(acquire(keyed, codec, &caller, &ctx).await)
+            },
             wait + blocking::BRIDGE_LIMIT,
         )
     };
     let slot = match acquired {
-        Ok(Acquired::Hit(outcome)) => return outcome,
-        Ok(Acquired::Cancelled) => match codec.cancelled() {
+        Ok(None) => return body(ctx),
+        Ok(Some(Acquired::Hit(outcome))) => return outcome,
+        Ok(Some(Acquired::Cancelled)) => match codec.cancelled() {
             Some(cancelled) => return cancelled,
             None => return body(ctx),
         },
-        Ok(Acquired::Run(slot)) => slot,
+        Ok(Some(Acquired::Run(slot))) => slot,
         Err(error) => {
             metrics.fallback(FallbackReason::of(error.kind()));
             let info = ctx.info();

@@ -83,6 +83,14 @@
 //! workers; the [`backend`] module has what an implementor of [`CacheBackend`] needs for any other
 //! store.
 //!
+//! # Operations
+//!
+//! [`metrics`] counts hits, misses, stores and fallbacks per activity type, namespace and task
+//! queue, onto the worker's own metrics endpoint when given its `CoreMeter`;
+//! [`invalidate_activity!`] retires every entry of an activity; a workflow can ask one call to
+//! refresh or bypass the cache through [`directive`]. The README's "Operations" section has the
+//! details and the ops command `temporal-cache`.
+//!
 //! # Turning caching off
 //!
 //! Build with the cargo feature `disabled`, or start the worker with `TEMPORAL_CACHE_DISABLED=1`:
@@ -94,6 +102,7 @@
 pub mod backend;
 mod blocking;
 mod call;
+pub mod directive;
 mod entry;
 mod global;
 mod invalidate;

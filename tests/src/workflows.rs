@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use temporal_cache_runtime::directive;
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -120,5 +121,40 @@ impl ProfileWorkflow {
             .execute_activity(Stored::shared_profile, token, options())
             .await?;
         Ok(vec![own, shared])
+    }
+}
+
+/// A call of [`Cached::echo`] with a per-call cache directive: `"refresh"`, `"bypass"` or none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectedCall {
+    pub directive: Option<String>,
+    pub token: String,
+    pub value: u64,
+}
+
+/// Runs [`Cached::echo`] once, with the directive the input names, and returns its output.
+#[workflow]
+#[derive(Default)]
+pub struct DirectedWorkflow;
+
+#[workflow_methods]
+impl DirectedWorkflow {
+    #[run]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        call: DirectedCall,
+    ) -> WorkflowResult<Output> {
+        let options = ActivityOptions::start_to_close_timeout(Duration::from_secs(30));
+        let input = MultiArgs2(call.token, call.value);
+        let output = match call.directive.as_deref() {
+            Some("refresh") => {
+                directive::refresh(|| ctx.execute_activity(Cached::echo, input, options)).await?
+            }
+            Some("bypass") => {
+                directive::bypass(|| ctx.execute_activity(Cached::echo, input, options)).await?
+            }
+            _ => ctx.execute_activity(Cached::echo, input, options).await?,
+        };
+        Ok(output)
     }
 }
