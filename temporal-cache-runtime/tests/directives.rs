@@ -9,7 +9,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use temporal_cache_runtime::cached_activity;
 use temporal_cache_runtime::directive::{DIRECTIVE_HEADER, Directive};
@@ -19,16 +19,7 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError, ExecutableActivity};
 use temporalio_sdk::testing::{ActivityEnvironment, TestActivityInfoOptions};
 
-use crate::support::{Logs, Op, Scripted};
-
-static RUNS: LazyLock<Mutex<HashMap<String, u32>>> = LazyLock::new(Default::default);
-
-fn record_run(token: &str) -> u32 {
-    let mut runs = RUNS.lock().unwrap();
-    let count = runs.entry(token.to_owned()).or_default();
-    *count += 1;
-    *count
-}
+use crate::support::{Logs, Op, Scripted, record_run};
 
 static ASYNC: LazyLock<Arc<Scripted>> = LazyLock::new(|| Arc::new(Scripted::new("async")));
 static SYNC: LazyLock<Arc<Scripted>> = LazyLock::new(|| Arc::new(Scripted::new("sync")));

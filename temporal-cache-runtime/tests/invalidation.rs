@@ -10,54 +10,23 @@
 #[allow(dead_code, reason = "each test file uses part of the shared support")]
 mod support;
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use temporal_cache_runtime::{cached_activity, invalidate_activity, invalidate_cache};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::testing::ActivityEnvironmentError;
-use tokio::sync::{Notify, Semaphore};
 
-use crate::support::{Op, Scripted, run};
+use crate::support::{Gate, Op, Scripted, record_run, run};
 
-/// Body runs per token.
-static RUNS: LazyLock<Mutex<HashMap<String, u32>>> = LazyLock::new(Default::default);
-
-fn record_run(token: &str) -> u32 {
-    let mut runs = RUNS.lock().unwrap();
-    let count = runs.entry(token.to_owned()).or_default();
-    *count += 1;
-    *count
-}
-
-/// Holds the first run of a body until the test opens it: that run reads "old data".
-struct Gate {
-    started: Notify,
-    open: Semaphore,
-}
-
-impl Gate {
-    const fn new() -> Self {
-        Self {
-            started: Notify::const_new(),
-            open: Semaphore::const_new(0),
-        }
+/// The body of the gated activities: its run number, after waiting at `gate` if it is the first
+/// run (the one "reading old data").
+async fn held_first(gate: &Gate, token: &str) -> u32 {
+    let run = record_run(token);
+    if run == 1 {
+        gate.wait().await;
     }
-
-    /// The body: its run number, after waiting at the gate if it is the first run.
-    async fn body(&self, token: &str) -> u32 {
-        let run = record_run(token);
-        if run == 1 {
-            self.started.notify_one();
-            drop(self.open.acquire().await.expect("the gate is never closed"));
-        }
-        run
-    }
-
-    fn open(&self) {
-        self.open.add_permits(Semaphore::MAX_PERMITS);
-    }
+    run
 }
 
 static LOCKED: LazyLock<Arc<Scripted>> = LazyLock::new(|| Arc::new(Scripted::new("locked")));
@@ -74,19 +43,19 @@ impl Race {
     #[cached_activity(backend = &*LOCKED)]
     #[activity]
     pub async fn locked(_ctx: ActivityContext, token: String) -> Result<u32, ActivityError> {
-        Ok(LOCKED_GATE.body(&token).await)
+        Ok(held_first(&LOCKED_GATE, &token).await)
     }
 
     #[cached_activity(backend = &*UNLOCKED, lock = false)]
     #[activity]
     pub async fn unlocked(_ctx: ActivityContext, token: String) -> Result<u32, ActivityError> {
-        Ok(UNLOCKED_GATE.body(&token).await)
+        Ok(held_first(&UNLOCKED_GATE, &token).await)
     }
 
     #[cached_activity(backend = &*WHOLE)]
     #[activity]
     pub async fn whole(_ctx: ActivityContext, token: String) -> Result<u32, ActivityError> {
-        Ok(WHOLE_GATE.body(&token).await)
+        Ok(held_first(&WHOLE_GATE, &token).await)
     }
 
     #[cached_activity(backend = &*WHOLE)]

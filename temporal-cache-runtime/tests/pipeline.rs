@@ -9,8 +9,7 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use temporal_cache_runtime::backend::BackendErrorKind;
@@ -20,53 +19,12 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::testing::{
     ActivityEnvironment, ActivityEnvironmentError, TestActivityInfoOptions,
 };
-use tokio::sync::{Barrier, Notify, Semaphore};
+use tokio::sync::Barrier;
 
-use crate::support::{Logs, Op, Scripted, environment_for, run};
-
-/// Body runs per token, over all activities.
-static RUNS: LazyLock<Mutex<HashMap<String, u32>>> = LazyLock::new(Default::default);
-
-/// Counts a run of the body for `token`; the count is what the body returns, so a served value
-/// tells which run produced it.
-fn record_run(token: &str) -> u32 {
-    let mut runs = RUNS.lock().unwrap();
-    let count = runs.entry(token.to_owned()).or_default();
-    *count += 1;
-    *count
-}
-
-fn runs(token: &str) -> u32 {
-    RUNS.lock().unwrap().get(token).copied().unwrap_or(0)
-}
+use crate::support::{Gate, Logs, Op, Scripted, environment_for, record_run, run, runs};
 
 fn failure() -> ActivityError {
     std::io::Error::other("the body failed").into()
-}
-
-/// A body that another task holds until it opens the gate.
-struct Gate {
-    started: Notify,
-    open: Semaphore,
-}
-
-impl Gate {
-    const fn new() -> Self {
-        Self {
-            started: Notify::const_new(),
-            open: Semaphore::const_new(0),
-        }
-    }
-
-    async fn pass(&self, token: &str) -> u32 {
-        self.started.notify_one();
-        drop(self.open.acquire().await.expect("the gate is never closed"));
-        record_run(token)
-    }
-
-    fn open(&self) {
-        self.open.add_permits(Semaphore::MAX_PERMITS);
-    }
 }
 
 macro_rules! backends {
@@ -188,7 +146,8 @@ impl Pipeline {
     #[cached_activity(backend = &*FLIGHT)]
     #[activity]
     pub async fn flight(_ctx: ActivityContext, token: String) -> Result<u32, ActivityError> {
-        Ok(FLIGHT_GATE.pass(&token).await)
+        FLIGHT_GATE.wait().await;
+        Ok(record_run(&token))
     }
 
     /// Meets three other calls before it returns: it runs only if all four run at once.
@@ -205,7 +164,8 @@ impl Pipeline {
     #[cached_activity(backend = &*CANCEL_FLIGHT)]
     #[activity]
     pub async fn cancel_flight(_ctx: ActivityContext, token: String) -> Result<u32, ActivityError> {
-        Ok(CANCEL_GATE.pass(&token).await)
+        CANCEL_GATE.wait().await;
+        Ok(record_run(&token))
     }
 
     #[cached_activity(backend = &*CANCEL_LEASE)]

@@ -123,3 +123,17 @@ impl SharedServers {
         servers
     }
 }
+
+/// The Redis behind the global backend of this test process, started (with tracing installed and
+/// the global backend set to it) on first use.
+pub fn global() -> &'static RedisServer {
+    static GLOBAL: std::sync::OnceLock<RedisServer> = std::sync::OnceLock::new();
+    GLOBAL.get_or_init(|| {
+        crate::init_tracing();
+        let server = RedisServer::start();
+        temporal_cache_runtime::set_cache_backend(
+            temporal_cache_runtime::RedisCacheBackend::new(&server.url()).expect("a Redis URL"),
+        );
+        server
+    })
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use temporal_cache_runtime::directive;
+use temporalio_client::{Client, WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -24,6 +25,26 @@ pub struct Call {
     pub uncached: bool,
     pub token: String,
     pub value: u64,
+}
+
+/// Starts a [`CallWorkflow`] for `call` on `task_queue` and waits for its output.
+///
+/// # Panics
+///
+/// If the workflow does not start or does not complete.
+pub async fn execute_call(client: &Client, task_queue: &str, call: Call) -> Output {
+    let workflow_id = crate::temporal_server::unique_task_queue("workflow");
+    client
+        .start_workflow(
+            CallWorkflow::run,
+            call,
+            WorkflowStartOptions::new(task_queue, workflow_id.as_str()).build(),
+        )
+        .await
+        .expect("the workflow starts")
+        .get_result(WorkflowGetResultOptions::default())
+        .await
+        .expect("the workflow completes")
 }
 
 /// Runs [`Cached::echo`] (or [`Cached::uncached`]) once and returns its output.

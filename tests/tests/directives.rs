@@ -4,30 +4,17 @@
 //! workflow interceptor on the worker. And the worker-wide switch `TEMPORAL_CACHE_REFRESH=1`, in
 //! another process: it reads nothing and stores everything.
 
-use std::sync::OnceLock;
-
 use temporal_cache_runtime::directive::{REFRESH_ENV_VAR, interceptor};
-use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
 use temporal_cache_tests::activities::{Cached, Output, runs, token};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::probe::Probe;
-use temporal_cache_tests::redis_server::RedisServer;
+use temporal_cache_tests::redis_server;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
 use temporal_cache_tests::workflows::{DirectedCall, DirectedWorkflow};
 use temporalio_client::{Client, WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-
-fn redis() -> &'static RedisServer {
-    static REDIS: OnceLock<RedisServer> = OnceLock::new();
-    REDIS.get_or_init(|| {
-        temporal_cache_tests::init_tracing();
-        let redis = RedisServer::start();
-        set_cache_backend(RedisCacheBackend::new(&redis.url()).expect("a Redis URL"));
-        redis
-    })
-}
 
 async fn execute(
     client: &Client,
@@ -56,7 +43,7 @@ async fn execute(
 
 #[test]
 fn a_workflow_refreshes_or_bypasses_the_cache_for_one_call() {
-    redis();
+    redis_server::global();
     let temporal = TemporalServer::shared();
     block_on(async {
         let client = temporal.client().await;
@@ -106,7 +93,7 @@ fn a_workflow_refreshes_or_bypasses_the_cache_for_one_call() {
 
 #[test]
 fn a_worker_started_with_the_refresh_switch_reads_nothing_and_stores_everything() {
-    let redis = redis();
+    let redis = redis_server::global();
     let token = token("refresh-switch");
     let stored_here = block_on(run(Cached::echo, MultiArgs2(token.clone(), 5)));
     assert_eq!(stored_here.pid, std::process::id());

@@ -1,48 +1,17 @@
 //! End to end on a real Temporal dev server: workers run cached activities for real workflows.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
-use temporal_cache_tests::activities::{Cached, Output, runs, token};
+use temporal_cache_tests::activities::{Cached, runs, token};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::probe::Probe;
-use temporal_cache_tests::redis_server::RedisServer;
+use temporal_cache_tests::redis_server::{self, RedisServer};
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::temporal_server::{TemporalServer, unique_task_queue};
-use temporal_cache_tests::workflows::{Call, CallWorkflow, WaitWorkflow};
-use temporalio_client::{
-    Client, WorkflowCancelOptions, WorkflowGetResultOptions, WorkflowStartOptions,
-};
+use temporal_cache_tests::workflows::{Call, CallWorkflow, WaitWorkflow, execute_call};
+use temporalio_client::{WorkflowCancelOptions, WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-
-/// The Redis behind the global backend of this process (and of the second worker process).
-fn redis() -> &'static RedisServer {
-    static REDIS: OnceLock<RedisServer> = OnceLock::new();
-    REDIS.get_or_init(|| {
-        temporal_cache_tests::init_tracing();
-        let redis = RedisServer::start();
-        set_cache_backend(RedisCacheBackend::new(&redis.url()).expect("a Redis URL"));
-        redis
-    })
-}
-
-async fn execute(client: &Client, task_queue: &str, call: Call) -> Output {
-    let workflow_id = unique_task_queue("workflow");
-    let handle = client
-        .start_workflow(
-            CallWorkflow::run,
-            call,
-            WorkflowStartOptions::new(task_queue, workflow_id.as_str()).build(),
-        )
-        .await
-        .expect("the workflow starts");
-    handle
-        .get_result(WorkflowGetResultOptions::default())
-        .await
-        .expect("the workflow completes")
-}
 
 fn call(token: &str, value: u64) -> Call {
     Call {
@@ -54,7 +23,7 @@ fn call(token: &str, value: u64) -> Call {
 
 #[test]
 fn a_second_workflow_with_the_same_input_is_served_from_the_cache() {
-    redis();
+    redis_server::global();
     let temporal = TemporalServer::shared();
     block_on(async {
         let client = temporal.client().await;
@@ -70,13 +39,13 @@ fn a_second_workflow_with_the_same_input_is_served_from_the_cache() {
         let token = token("e2e");
 
         let workflows = async {
-            let a = execute(&client, &task_queue, call(&token, 1)).await;
-            let b = execute(&client, &task_queue, call(&token, 1)).await;
+            let a = execute_call(&client, &task_queue, call(&token, 1)).await;
+            let b = execute_call(&client, &task_queue, call(&token, 1)).await;
             assert_eq!(a.run, 1);
             assert_eq!(b, a, "workflow B gets workflow A's result");
             assert_eq!(runs(&token), 1, "the body ran once for two workflows");
 
-            let other = execute(&client, &task_queue, call(&token, 2)).await;
+            let other = execute_call(&client, &task_queue, call(&token, 2)).await;
             assert_eq!(
                 (other.value, other.run),
                 (2, 2),
@@ -85,7 +54,7 @@ fn a_second_workflow_with_the_same_input_is_served_from_the_cache() {
 
             let uncached_token = crate::token("e2e-no-cache");
             for expected_run in 1..=2 {
-                let output = execute(
+                let output = execute_call(
                     &client,
                     &task_queue,
                     Call {
@@ -109,7 +78,7 @@ fn probe(args: &[&str], ready: &str) -> Probe {
 
 #[test]
 fn a_worker_in_another_process_is_served_what_this_one_stored() {
-    let redis = redis();
+    let redis = redis_server::global();
     let temporal = TemporalServer::shared();
     let task_queue = unique_task_queue("e2e-remote");
     let worker = probe(
@@ -122,13 +91,13 @@ fn a_worker_in_another_process_is_served_what_this_one_stored() {
         assert_eq!(stored_here.pid, std::process::id());
 
         let client = temporal.client().await;
-        let served_there = execute(&client, &task_queue, call(&token, 1)).await;
+        let served_there = execute_call(&client, &task_queue, call(&token, 1)).await;
         assert_eq!(
             served_there, stored_here,
             "the other worker returns this process's stored result instead of running the body"
         );
 
-        let computed_there = execute(&client, &task_queue, call(&token, 2)).await;
+        let computed_there = execute_call(&client, &task_queue, call(&token, 2)).await;
         assert_eq!(
             computed_there.pid,
             worker.pid(),
@@ -139,7 +108,7 @@ fn a_worker_in_another_process_is_served_what_this_one_stored() {
 
 #[test]
 fn a_cancelled_waiting_activity_returns_promptly() {
-    let redis = redis();
+    let redis = redis_server::global();
     let temporal = TemporalServer::shared();
     let token = token("e2e-cancel");
     // Another process holds the entry's lease while its body sleeps for a minute.

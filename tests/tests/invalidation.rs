@@ -5,7 +5,6 @@
 //! And whole-activity invalidation of 100,000 entries: every one removed, the neighbours kept,
 //! within its bound, while Redis keeps answering another client.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
@@ -13,24 +12,12 @@ use temporal_cache_runtime::{RedisCacheBackend, invalidate_activity, invalidate_
 use temporal_cache_tests::activities::{Cached, Output, runs, token};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::probe::Probe;
-use temporal_cache_tests::redis_server::RedisServer;
+use temporal_cache_tests::redis_server;
 use temporal_cache_tests::runtime::block_on;
 use temporalio_common::data_converters::MultiArgs2;
 
-fn server() -> &'static RedisServer {
-    static SERVER: OnceLock<RedisServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        temporal_cache_tests::init_tracing();
-        let server = RedisServer::start();
-        temporal_cache_runtime::set_cache_backend(
-            RedisCacheBackend::new(&server.url()).expect("a Redis URL"),
-        );
-        server
-    })
-}
-
 async fn call(activity: &str, token: &str, value: u64) -> Output {
-    server();
+    redis_server::global();
     let input = MultiArgs2(token.to_owned(), value);
     match activity {
         "held" => run(Cached::held, input).await,
@@ -44,7 +31,13 @@ async fn call(activity: &str, token: &str, value: u64) -> Output {
 fn held_call_in_another_process(activity: &str, token: &str, value: u64) -> Probe {
     let mut probe = Probe::start(
         env!("CARGO_BIN_EXE_probe"),
-        &["held", &server().url(), activity, token, &value.to_string()],
+        &[
+            "held",
+            &redis_server::global().url(),
+            activity,
+            token,
+            &value.to_string(),
+        ],
     );
     assert_eq!(probe.line(), "started");
     probe
@@ -138,7 +131,7 @@ const HUNDRED_THOUSAND_BOUND: Duration = Duration::from_secs(60);
 
 #[test]
 fn invalidating_100_000_entries_keeps_redis_answering_other_clients() {
-    let server = server();
+    let server = redis_server::global();
     let backend = RedisCacheBackend::new(&server.url()).expect("a Redis URL");
     let prefix = backend.activity_prefix(Some("bulk-namespace"), "Bulk::activity");
     let neighbours = backend.activity_prefix(Some("bulk-namespace"), "Bulk::neighbour");

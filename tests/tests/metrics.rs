@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 
 use temporal_cache_runtime::metrics::set_meter;
 use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
-use temporal_cache_tests::activities::{Cached, Output, runs, token};
+use temporal_cache_tests::activities::{Cached, runs, token};
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::temporal_server::{NAMESPACE, TemporalServer, unique_task_queue};
-use temporal_cache_tests::workflows::{Call, CallWorkflow};
-use temporalio_client::{Client, WorkflowGetResultOptions, WorkflowStartOptions};
+use temporal_cache_tests::workflows::{Call, CallWorkflow, execute_call};
 use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_common::telemetry::{
     PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
@@ -27,22 +26,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// How long the scrape may take to show the calls' counts (they are recorded before each
 /// activity completes, so the first scrape normally does).
 const SCRAPE_LIMIT: Duration = Duration::from_secs(10);
-
-async fn execute(client: &Client, task_queue: &str, call: Call) -> Output {
-    let workflow_id = unique_task_queue("metrics-workflow");
-    let handle = client
-        .start_workflow(
-            CallWorkflow::run,
-            call,
-            WorkflowStartOptions::new(task_queue, workflow_id.as_str()).build(),
-        )
-        .await
-        .expect("the workflow starts");
-    handle
-        .get_result(WorkflowGetResultOptions::default())
-        .await
-        .expect("the workflow completes")
-}
 
 /// One sample of a scrape: a metric's name, its labels and its value.
 #[derive(Debug)]
@@ -166,9 +149,12 @@ fn a_miss_and_two_hits_are_on_the_workers_prometheus_endpoint() {
         };
 
         let workflows = async {
-            let first = execute(&client, &task_queue, call.clone()).await;
+            let first = execute_call(&client, &task_queue, call.clone()).await;
             for _ in 0..2 {
-                assert_eq!(execute(&client, &task_queue, call.clone()).await, first);
+                assert_eq!(
+                    execute_call(&client, &task_queue, call.clone()).await,
+                    first
+                );
             }
             assert_eq!(runs(&token), 1, "one miss ran the body, two hits did not");
 

@@ -1,5 +1,6 @@
 //! What the server-free pipeline tests share: a backend that fails on cue and counts its calls,
-//! a log recorder, and an activity environment per activity type.
+//! a log recorder, an activity environment per activity type, a count of body runs per token and
+//! a gate that holds a body until the test opens it.
 
 use std::collections::HashMap;
 use std::io;
@@ -14,7 +15,51 @@ use temporalio_sdk::activities::ExecutableActivity;
 use temporalio_sdk::testing::{
     ActivityEnvironment, ActivityEnvironmentError, TestActivityInfoOptions,
 };
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
+
+/// Body runs per token, over every activity of a test binary.
+static RUNS: std::sync::LazyLock<Mutex<HashMap<String, u32>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Counts a run of a body for `token`; the count is what the bodies return, so a served value
+/// tells which run produced it.
+pub(crate) fn record_run(token: &str) -> u32 {
+    let mut runs = lock(&RUNS);
+    let count = runs.entry(token.to_owned()).or_default();
+    *count += 1;
+    *count
+}
+
+/// How many times a body ran for `token`.
+pub(crate) fn runs(token: &str) -> u32 {
+    lock(&RUNS).get(token).copied().unwrap_or(0)
+}
+
+/// Holds a body until the test opens it, and tells the test when a body has reached it.
+pub(crate) struct Gate {
+    pub(crate) started: Notify,
+    open: Semaphore,
+}
+
+impl Gate {
+    pub(crate) const fn new() -> Self {
+        Self {
+            started: Notify::const_new(),
+            open: Semaphore::const_new(0),
+        }
+    }
+
+    /// Announces that a body reached the gate, then waits until it opens.
+    pub(crate) async fn wait(&self) {
+        self.started.notify_one();
+        drop(self.open.acquire().await.expect("the gate is never closed"));
+    }
+
+    /// Lets every body through, now and later.
+    pub(crate) fn open(&self) {
+        self.open.add_permits(Semaphore::MAX_PERMITS);
+    }
+}
 
 /// A backend operation, as the scripted backend records and fails it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
