@@ -12,6 +12,13 @@ use redis::{Client, ClientTlsConfig, IntoConnectionInfo, RedisResult, TlsCertifi
 
 use crate::CliResult;
 
+/// What a user needs on top of the workers' ACL rule (`RedisCacheBackend::acl_rule()`) for the
+/// commands that measure keys, as the README says.
+const READ_PERMISSIONS: &str = "+strlen +pttl";
+
+/// The error code of a command the user's ACL rule does not allow.
+const NO_PERMISSION: &str = "NOPERM";
+
 /// How many keys are measured at once: enough to keep a connection busy, few enough that a
 /// batch costs a server little.
 const IN_FLIGHT: usize = 64;
@@ -103,7 +110,7 @@ impl Probe {
             ))
         };
         match tokio::time::timeout(settings.timeout, connecting).await {
-            Ok(probe) => Ok(probe?),
+            Ok(probe) => probe.map_err(|error| format!("cannot connect to Redis: {error}").into()),
             Err(_) => {
                 Err(format!("could not connect to Redis within {:?}", settings.timeout).into())
             }
@@ -120,7 +127,7 @@ impl Probe {
         Ok(facts)
     }
 
-    async fn measure_one(&self, key: &str) -> RedisResult<KeyFacts> {
+    async fn measure_one(&self, key: &str) -> CliResult<KeyFacts> {
         let mut pipe = redis::pipe();
         // One key, so one slot: a cluster sends the pair to one master.
         pipe.cmd("STRLEN")
@@ -132,6 +139,18 @@ impl Probe {
             Self::Single(connection) => pipe.query_async(&mut connection.clone()).await?,
             Self::Cluster(connection) => pipe.query_async(&mut connection.clone()).await?,
         };
+        if let Some(refused) = [bytes.as_ref().err(), ttl.as_ref().err()]
+            .into_iter()
+            .flatten()
+            .find(|error| error.code() == Some(NO_PERMISSION))
+        {
+            return Err(format!(
+                "the Redis user may not read sizes and TTLs, which stats, ls and show need: add \
+                 `{READ_PERMISSIONS}` to its ACL rule (purge needs only the workers' rule); \
+                 Redis said: {refused}"
+            )
+            .into());
+        }
         let ttl = match ttl? {
             -2 => Ttl::Gone,
             -1 => Ttl::Never,

@@ -1,10 +1,13 @@
 //! What the CLI tests share: activities cached the way a worker caches them, a way to run them
-//! without a Temporal server, and running the built `temporal-cache` binary.
+//! without a Temporal server, and running the built `temporal-cache` binary for a bounded time.
 
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use temporal_cache_runtime::{RedisCacheBackend, cached_activity};
+use temporal_cache_servers::run_bounded;
 use temporalio_common::ActivityDefinition;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError, ExecutableActivity};
@@ -78,7 +81,22 @@ pub async fn keys_of(backend: &RedisCacheBackend, activity_type: &str) -> Vec<St
     keys
 }
 
-/// Runs `temporal-cache --url <url> <args>` with none of the environment variables it reads.
+/// How long one run of the CLI may take: its own Redis operations give up after 5 s, so a run
+/// still going after this is a hang, and fails the test rather than stalling it.
+pub const CLI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The cache backend activities use is one per process: a test that sets it holds this until
+/// its activities have run, so that tests running in parallel do not store into each other's
+/// Redis.
+pub fn global_backend() -> MutexGuard<'static, ()> {
+    static GLOBAL_BACKEND: Mutex<()> = Mutex::new(());
+    GLOBAL_BACKEND
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `temporal-cache --url <url> <args>` with none of the environment variables it reads,
+/// within [`CLI_TIMEOUT`].
 pub fn cli(url: &str, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_temporal-cache"));
     for var in [
@@ -97,10 +115,13 @@ pub fn cli(url: &str, args: &[&str]) -> Output {
     if !url.is_empty() {
         command.args(["--url", url]);
     }
-    command
-        .args(args)
-        .output()
-        .expect("the temporal-cache binary runs")
+    command.args(args);
+    let output = run_bounded(&mut command, CLI_TIMEOUT).unwrap_or_else(|error| panic!("{error}"));
+    Output {
+        status: output.status,
+        stdout: output.stdout.into_bytes(),
+        stderr: output.stderr.into_bytes(),
+    }
 }
 
 /// The stdout of a run of the CLI that must succeed.
@@ -117,7 +138,13 @@ pub fn cli_ok(url: &str, args: &[&str]) -> String {
 
 /// `stats --json`, parsed: (namespace, activity type) to that activity's figures.
 pub fn stats(url: &str) -> serde_json::Value {
-    serde_json::from_str(&cli_ok(url, &["stats", "--json"])).expect("stats --json prints JSON")
+    stats_with(url, &[])
+}
+
+/// `stats --json` with connection `options` (`--user`, `--tls-ca`...), parsed.
+pub fn stats_with(url: &str, options: &[&str]) -> serde_json::Value {
+    let args = [options, &["stats", "--json"]].concat();
+    serde_json::from_str(&cli_ok(url, &args)).expect("stats --json prints JSON")
 }
 
 /// The figures of `activity_type` in namespace `default` in a `stats --json` report, if any.
