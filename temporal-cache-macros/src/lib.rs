@@ -38,6 +38,7 @@ mod expand;
 mod expandtest;
 mod fallback;
 mod invalidate;
+mod lookup;
 mod signature;
 mod source_hash;
 
@@ -65,6 +66,17 @@ pub fn invalidate_cache(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn invalidate_activity(input: TokenStream) -> TokenStream {
     invalidate_impl(input, invalidate::Target::Activity)
+}
+
+/// Runs a cached activity from a workflow, looking its entry up in a local activity first:
+/// `execute_cached!(ctx, Type::method, input, options)`. See
+/// `temporal_cache_runtime::execute_cached`.
+#[proc_macro]
+pub fn execute_cached(input: TokenStream) -> TokenStream {
+    match lookup::expand(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
 }
 
 fn invalidate_impl(input: TokenStream, target: invalidate::Target) -> TokenStream {

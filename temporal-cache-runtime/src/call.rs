@@ -15,7 +15,7 @@ use temporalio_sdk::activities::ActivityContext;
 use crate::blocking;
 use crate::directive::{self, Route};
 use crate::entry::{Described, Entry, Keyed};
-use crate::lock::{Acquired, acquire};
+use crate::lock::{self, Acquired, acquire};
 use crate::log::{Caller, TARGET};
 use crate::metrics::FallbackReason;
 use crate::outcome::OutcomeCodec;
@@ -56,8 +56,16 @@ where
     let caller = Caller::of(&ctx);
     if directive::may_apply(&ctx) {
         // Boxed: directives are the rare case, and their state would widen every call's future.
-        if Box::pin(directive::apply(&ctx, &keyed, &caller)).await == Route::Uncached {
-            return body(ctx).await;
+        match Box::pin(directive::apply(&ctx, &keyed, &caller)).await {
+            Route::Cached => {}
+            Route::Uncached => return body(ctx).await,
+            Route::LookupOnly => {
+                if let Some(missed) = codec.missed() {
+                    return Box::pin(lock::peek(keyed, codec, &caller))
+                        .await
+                        .unwrap_or(missed);
+                }
+            }
         }
     }
     let acquired = acquire(keyed, codec, &caller, &ctx).await;
@@ -99,10 +107,17 @@ where
         blocking::wait_for(
             async move {
                 let caller = Caller::of(&ctx);
-                if directive::may_apply(&ctx)
-                    && directive::apply(&ctx, &keyed, &caller).await == Route::Uncached
-                {
-                    return None;
+                if directive::may_apply(&ctx) {
+                    match directive::apply(&ctx, &keyed, &caller).await {
+                        Route::Cached => {}
+                        Route::Uncached => return None,
+                        Route::LookupOnly => {
+                            if let Some(missed) = codec.missed() {
+                                let served = lock::peek(keyed, codec, &caller).await;
+                                return Some(Acquired::Hit(served.unwrap_or(missed)));
+                            }
+                        }
+                    }
                 }
                 Some(acquire(keyed, codec, &caller, &ctx).await)
             },

@@ -70,6 +70,11 @@ impl ActivityCache {
         }
     }
 
+    /// Whether the activity caches its results (it is not `no_cache`).
+    pub fn is_cached(&self) -> bool {
+        self.spec.is_some()
+    }
+
     /// A `no_cache` activity's (or one whose attribute has errors): it has no entries.
     pub fn nothing() -> Self {
         Self {

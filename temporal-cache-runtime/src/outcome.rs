@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use temporalio_common::data_converters::{
     GenericPayloadConverter, PayloadConversionError, SerializationContext,
 };
+use temporalio_common::error::ApplicationFailure;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_sdk::activities::ActivityError;
 
@@ -40,7 +41,15 @@ pub trait Outcome: Sized {
     /// The outcome of an activity cancelled while it waited for another caller's result, if this
     /// kind of outcome can say so.
     fn cancelled() -> Option<Self>;
+
+    /// The outcome of a cache lookup (the local activity of `execute_cached!`) that found nothing
+    /// to serve, if this kind of outcome can say so: a non-retryable failure of type
+    /// [`MISS_FAILURE_TYPE`].
+    fn missed() -> Option<Self>;
 }
+
+/// The failure type a lookup that found nothing fails with.
+pub const MISS_FAILURE_TYPE: &str = "TemporalCacheMiss";
 
 impl<T> Outcome for Result<T, ActivityError> {
     type Value = T;
@@ -55,6 +64,14 @@ impl<T> Outcome for Result<T, ActivityError> {
 
     fn cancelled() -> Option<Self> {
         Some(Err(ActivityError::cancelled()))
+    }
+
+    fn missed() -> Option<Self> {
+        let failure = ApplicationFailure::builder(std::io::Error::other("not in the cache"))
+            .type_name(MISS_FAILURE_TYPE.to_owned())
+            .non_retryable(true)
+            .build();
+        Some(Err(failure.into()))
     }
 }
 
@@ -71,6 +88,10 @@ impl Outcome for () {
 
     /// Nothing to report a cancellation with: the body runs, and can notice it itself.
     fn cancelled() -> Option<Self> {
+        None
+    }
+
+    fn missed() -> Option<Self> {
         None
     }
 }
@@ -92,6 +113,7 @@ pub struct OutcomeCodec<R> {
     to_payload: ToPayload<R>,
     from_payload: FromPayload<R>,
     cancelled: fn() -> Option<R>,
+    missed: fn() -> Option<R>,
 }
 
 type ToPayload<R> =
@@ -127,6 +149,7 @@ where
                 .map(R::from_cached)
         },
         cancelled: R::cancelled,
+        missed: R::missed,
     }
 }
 
@@ -164,5 +187,10 @@ impl<R> OutcomeCodec<R> {
     /// The outcome of a call cancelled while it waited, if `R` can express it.
     pub(crate) fn cancelled(self) -> Option<R> {
         (self.cancelled)()
+    }
+
+    /// The outcome of a lookup that found nothing to serve, if `R` can express it.
+    pub(crate) fn missed(self) -> Option<R> {
+        (self.missed)()
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use temporal_cache_runtime::directive;
+use temporal_cache_runtime::{directive, execute_cached};
 use temporalio_client::{Client, WorkflowGetResultOptions, WorkflowStartOptions};
 use temporalio_common::data_converters::MultiArgs2;
 use temporalio_macros::{workflow, workflow_methods};
@@ -175,6 +175,36 @@ impl DirectedWorkflow {
                 directive::bypass(|| ctx.execute_activity(Cached::echo, input, options)).await?
             }
             _ => ctx.execute_activity(Cached::echo, input, options).await?,
+        };
+        Ok(output)
+    }
+}
+
+/// Which cached activity a [`LookupWorkflow`] runs through `execute_cached!`, and with what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupCall {
+    /// `"echo"`, `"corruptible"` or `"uncached"` (a `no_cache` activity).
+    pub activity: String,
+    pub token: String,
+    pub value: u64,
+}
+
+/// Runs one cached activity through `execute_cached!`: a hit is served by the local-activity
+/// lookup, without scheduling the activity.
+#[workflow]
+#[derive(Default)]
+pub struct LookupWorkflow;
+
+#[workflow_methods]
+impl LookupWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, call: LookupCall) -> WorkflowResult<Output> {
+        let options = ActivityOptions::start_to_close_timeout(Duration::from_secs(30));
+        let input = MultiArgs2(call.token, call.value);
+        let output = match call.activity.as_str() {
+            "corruptible" => execute_cached!(ctx, Cached::corruptible, input, options).await?,
+            "uncached" => execute_cached!(ctx, Cached::uncached, input, options).await?,
+            _ => execute_cached!(ctx, Cached::echo, input, options).await?,
         };
         Ok(output)
     }

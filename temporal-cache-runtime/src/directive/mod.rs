@@ -17,6 +17,7 @@ use crate::entry::Keyed;
 use crate::lock;
 use crate::log::{Caller, event};
 
+pub(crate) use self::workflow::interceptor_installed;
 pub use self::workflow::{DirectiveInterceptor, bypass, interceptor, refresh, with_directive};
 
 /// The activity header a directive travels in.
@@ -35,6 +36,10 @@ pub enum Directive {
     Refresh,
     /// Run the body as if the activity were not cached: read nothing, store nothing.
     Bypass,
+    /// Only look the entry up: serve a hit, else fail with a miss and never run the body. What
+    /// [`execute_cached!`](crate::execute_cached) asks of the local activity it runs first; a
+    /// call that is not a local activity ignores it.
+    Lookup,
 }
 
 impl Directive {
@@ -43,6 +48,7 @@ impl Directive {
         match self {
             Self::Refresh => "refresh",
             Self::Bypass => "bypass",
+            Self::Lookup => "lookup",
         }
     }
 
@@ -56,6 +62,7 @@ impl Directive {
         match text {
             "refresh" => Some(Self::Refresh),
             "bypass" => Some(Self::Bypass),
+            "lookup" => Some(Self::Lookup),
             _ => None,
         }
     }
@@ -101,6 +108,8 @@ pub(crate) enum Route {
     Cached,
     /// Run the body as if the activity were not cached.
     Uncached,
+    /// Only look up: serve a hit, else answer with a miss.
+    LookupOnly,
 }
 
 /// Applies the directive of the call running in `ctx` to its entry: a refresh removes the entry
@@ -109,6 +118,8 @@ pub(crate) enum Route {
 pub(crate) async fn apply(ctx: &ActivityContext, keyed: &Keyed, caller: &Caller<'_>) -> Route {
     match of(ctx) {
         None => Route::Cached,
+        Some(Directive::Lookup) if ctx.info().is_local => Route::LookupOnly,
+        Some(Directive::Lookup) => Route::Cached,
         Some(Directive::Bypass) => {
             event!(
                 debug,

@@ -8,16 +8,28 @@
 //! never reach another call. Replays run the same code and schedule the same header.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use temporalio_workflow::WorkflowContextView;
 use temporalio_workflow::common::protos::temporal::api::common::v1::Payload;
 use temporalio_workflow::workflow_interceptors::{
     CancellableWorkflowOutboundFuture, ScheduleActivityInput, ScheduleActivityResult,
-    WorkflowInterceptor, WorkflowInterceptorConstructor, WorkflowInterceptorContext, WorkflowNext,
+    ScheduleLocalActivityInput, WorkflowInterceptor, WorkflowInterceptorConstructor,
+    WorkflowInterceptorContext, WorkflowNext,
 };
 
 use super::{DIRECTIVE_HEADER, Directive};
 use crate::log::TARGET;
+
+/// Whether a [`DirectiveInterceptor`] was ever made in this process: `execute_cached!` runs its
+/// lookup only where one writes the lookup directive (without it, the local activity would run
+/// the whole activity).
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Whether workflows in this process have the [`DirectiveInterceptor`].
+pub(crate) fn interceptor_installed() -> bool {
+    INSTALLED.load(Ordering::Relaxed)
+}
 
 thread_local! {
     /// The directive for the activity being scheduled right now on this thread, if any.
@@ -59,8 +71,8 @@ pub fn bypass<T>(schedule: impl FnOnce() -> T) -> T {
     with_directive(Directive::Bypass, schedule)
 }
 
-/// The workflow interceptor that writes a pending directive into the scheduled activity's
-/// headers. Register it on the worker with [`interceptor`].
+/// The workflow interceptor that writes a pending directive into the scheduled activity's (or
+/// local activity's) headers. Register it on the worker with [`interceptor`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DirectiveInterceptor;
 
@@ -72,6 +84,24 @@ impl WorkflowInterceptor for DirectiveInterceptor {
         next: WorkflowNext<
             'static,
             ScheduleActivityInput,
+            CancellableWorkflowOutboundFuture<ScheduleActivityResult>,
+        >,
+    ) -> CancellableWorkflowOutboundFuture<ScheduleActivityResult> {
+        if let Some(directive) = PENDING.take() {
+            input
+                .headers_mut()
+                .insert(DIRECTIVE_HEADER.to_owned(), header(directive));
+        }
+        next.run(input)
+    }
+
+    fn schedule_local_activity(
+        &self,
+        _ctx: WorkflowInterceptorContext,
+        mut input: ScheduleLocalActivityInput,
+        next: WorkflowNext<
+            'static,
+            ScheduleLocalActivityInput,
             CancellableWorkflowOutboundFuture<ScheduleActivityResult>,
         >,
     ) -> CancellableWorkflowOutboundFuture<ScheduleActivityResult> {
@@ -94,7 +124,10 @@ impl WorkflowInterceptor for DirectiveInterceptor {
 /// (`register_workflow_interceptors` replaces the list: a worker with interceptors of its own adds
 /// this one to them, with `workflow_interceptor_constructors_mut().push(...)`.)
 pub fn interceptor() -> WorkflowInterceptorConstructor {
-    WorkflowInterceptorConstructor::new(|_: &WorkflowContextView| DirectiveInterceptor)
+    WorkflowInterceptorConstructor::new(|_: &WorkflowContextView| {
+        INSTALLED.store(true, Ordering::Relaxed);
+        DirectiveInterceptor
+    })
 }
 
 /// The header's payload: the directive as a JSON string, as Temporal's default converter would

@@ -112,6 +112,24 @@ pub(crate) async fn acquire<R>(
     }
 }
 
+/// Looks the entry up once, without single-flight or a lease: the stored outcome, or `None` when
+/// there is none to serve (missing, unreadable, or the backend failed; each is counted and logged
+/// as a lookup is). For the lookup-only local activity of `execute_cached!`.
+pub(crate) async fn peek<R>(
+    keyed: Keyed,
+    codec: OutcomeCodec<R>,
+    caller: &Caller<'_>,
+) -> Option<R> {
+    let Keyed { spec, backend, key } = keyed;
+    match Pending::alone(spec, backend, key)
+        .look_up(codec, caller)
+        .await
+    {
+        Ok(Acquired::Hit(outcome)) => Some(outcome),
+        Ok(Acquired::Run(_) | Acquired::Cancelled) | Err(_) => None,
+    }
+}
+
 /// A call on its way to a verdict: its entry, and its flight if it leads one.
 struct Pending {
     spec: &'static CacheSpec,
