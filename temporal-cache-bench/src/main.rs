@@ -35,7 +35,7 @@ use crate::machine::Machine;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
 use crate::scenarios::{
-    commands, faults, hits, invalidation, metrics, misses, production, storage,
+    commands, faults, hits, invalidation, metrics, misses, production, storage, workflows,
 };
 
 /// Where the report goes unless `--output` says otherwise: the workspace root.
@@ -75,6 +75,11 @@ fn main() -> ExitCode {
     }
 }
 
+fn write(path: &std::path::Path, text: &str) -> BenchResult<()> {
+    std::fs::write(path, text)
+        .map_err(|error| format!("cannot write {}: {error}", path.display()).into())
+}
+
 fn output_path(args: &[String]) -> BenchResult<PathBuf> {
     match args {
         [] => Ok(default_output()),
@@ -106,6 +111,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
     let storage = storage::measure(&server.url()).await?;
     let metrics = metrics::measure().await?;
     let invalidation = invalidation::measure(&server.url()).await?;
+    let workflows = workflows::measure().await?;
 
     let report = Report {
         machine,
@@ -119,12 +125,21 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
         storage,
         metrics,
         invalidation,
+        workflows,
         run_time: started.elapsed(),
+    };
+    let markdown = report.to_markdown();
+    print!("{markdown}");
+    write(&output, &markdown)?;
+    let folder = output.parent().unwrap_or(std::path::Path::new("."));
+    for (path, svg) in report.charts() {
+        let path = folder.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+        }
+        write(&path, &svg)?;
     }
-    .to_markdown();
-    print!("{report}");
-    std::fs::write(&output, &report)
-        .map_err(|error| format!("cannot write {}: {error}", output.display()))?;
     eprintln!("wrote {}", output.display());
     Ok(())
 }

@@ -13,6 +13,9 @@ pub(crate) struct Latency {
     pub(crate) p99: Duration,
     /// Operations per second, one after another in one task (the inverse of the mean).
     pub(crate) per_second: f64,
+    /// Every 5th percentile, from the fastest call (p0) to the slowest (p100): the shape of
+    /// the distribution, for the report's charts.
+    pub(crate) quantiles: [Duration; 21],
 }
 
 impl Latency {
@@ -23,6 +26,7 @@ impl Latency {
             p50: percentile(&samples, 50.0),
             p99: percentile(&samples, 99.0),
             per_second: rate(samples.len(), total),
+            quantiles: std::array::from_fn(|i| percentile(&samples, 5.0 * i as f64)),
         }
     }
 }

@@ -18,6 +18,14 @@ pub(crate) const COMPRESSED_HIT_P50_MAX_RATIO: f64 = 1.1;
 /// one without a meter (p50 over p50).
 pub(crate) const METRICS_HIT_P50_MAX_RATIO: f64 = 1.02;
 
+/// A workflow whose cached activity hits through `execute_cached!`, against a workflow with no
+/// activity at all: the lookup must cost (almost) nothing.
+pub(crate) const HELPER_HIT_WALL_MAX_RATIO: f64 = 1.1;
+
+/// A workflow whose cached activity misses through `execute_cached!`, against the same miss
+/// through the plain call: the failed lookup must cost (almost) nothing.
+pub(crate) const HELPER_MISS_WALL_MAX_RATIO: f64 = 1.05;
+
 /// Hits from many tasks must reach this share of the bare GET rate with as many tasks.
 pub(crate) const CONCURRENT_HITS_MIN_RATIO: f64 = 0.9;
 

@@ -187,6 +187,8 @@ pub struct LookupCall {
     pub activity: String,
     pub token: String,
     pub value: u64,
+    /// The task queue of the activity, if not the workflow's.
+    pub task_queue: Option<String>,
 }
 
 /// Runs one cached activity through `execute_cached!`: a hit is served by the local-activity
@@ -199,7 +201,8 @@ pub struct LookupWorkflow;
 impl LookupWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, call: LookupCall) -> WorkflowResult<Output> {
-        let options = ActivityOptions::start_to_close_timeout(Duration::from_secs(30));
+        let mut options = ActivityOptions::start_to_close_timeout(Duration::from_secs(30));
+        options.task_queue = call.task_queue;
         let input = MultiArgs2(call.token, call.value);
         let output = match call.activity.as_str() {
             "corruptible" => execute_cached!(ctx, Cached::corruptible, input, options).await?,

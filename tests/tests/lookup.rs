@@ -5,7 +5,7 @@
 //! and an entry of another result type go to the real activity, and with Redis down the workflow
 //! still completes through the real activity.
 //!
-//! One test: its steps share one Redis that is stopped half-way, and the global backend.
+//! The tests run one at a time: each points the global backend at a Redis of its own.
 
 use redis::AsyncCommands;
 use temporal_cache_runtime::directive::interceptor;
@@ -46,12 +46,17 @@ impl Ran {
 }
 
 async fn execute(client: &Client, task_queue: &str, activity: &str, token: &str) -> Ran {
-    let workflow_id = unique_task_queue("lookup-workflow");
     let call = LookupCall {
         activity: activity.to_owned(),
         token: token.to_owned(),
         value: 1,
+        task_queue: None,
     };
+    execute_call(client, task_queue, call).await
+}
+
+async fn execute_call(client: &Client, task_queue: &str, call: LookupCall) -> Ran {
+    let workflow_id = unique_task_queue("lookup-workflow");
     let handle = client
         .start_workflow(
             LookupWorkflow::run,
@@ -89,6 +94,7 @@ async fn replay(histories: Vec<WorkflowHistory>) {
 
 #[test]
 fn a_hit_through_execute_cached_schedules_no_activity_and_replays() {
+    let _serial = temporal_cache_tests::serial();
     temporal_cache_tests::init_tracing();
     let mut redis = RedisServer::start();
     let url = redis.url();
@@ -191,6 +197,69 @@ fn a_hit_through_execute_cached_schedules_no_activity_and_replays() {
     });
     assert_eq!(ran.output.run, 1);
     assert_eq!(ran.count(EventType::ActivityTaskScheduled), 1);
+}
+
+#[test]
+fn a_lookup_on_a_worker_without_the_activity_is_logged_and_the_activity_runs_elsewhere() {
+    let _serial = temporal_cache_tests::serial();
+    let redis = RedisServer::start();
+    set_cache_backend(RedisCacheBackend::new(&redis.url()).expect("a Redis URL"));
+    let temporal = TemporalServer::shared();
+    let token = token("lookup-unknown");
+    let ran = block_on(async {
+        let client = temporal.client().await;
+        let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
+        // The workflow's worker does not know `Cached::echo`; another task queue's worker does.
+        // (It registers other activities: on a worker with none at all, the SDK's core 0.10.1
+        // panics when a workflow schedules any local activity, ours included; see the README.)
+        let workflows_queue = unique_task_queue("lookup-workflows-only");
+        let activities_queue = unique_task_queue("lookup-activities-only");
+        let workflows_only = WorkerOptions::new(workflows_queue.as_str())
+            .register_workflow::<LookupWorkflow>()
+            .unwrap()
+            .register_activities(temporal_cache_tests::stored::Stored)
+            .register_workflow_interceptors(vec![interceptor()])
+            .build();
+        let activities_only = WorkerOptions::new(activities_queue.as_str())
+            .register_activities(Cached)
+            .build();
+        let mut workflow_worker = Worker::new(&runtime, client.clone(), workflows_only).unwrap();
+        let mut activity_worker = Worker::new(&runtime, client.clone(), activities_only).unwrap();
+        let (stop_workflows, stop_activities) = (
+            workflow_worker.shutdown_handle(),
+            activity_worker.shutdown_handle(),
+        );
+        let workflow = async {
+            let call = LookupCall {
+                activity: "echo".to_owned(),
+                token: token.clone(),
+                value: 1,
+                task_queue: Some(activities_queue.clone()),
+            };
+            let ran = execute_call(&client, &workflows_queue, call).await;
+            stop_workflows();
+            stop_activities();
+            ran
+        };
+        let (workflows_result, activities_result, ran) =
+            tokio::join!(workflow_worker.run(), activity_worker.run(), workflow);
+        workflows_result.expect("the workflow worker stops cleanly");
+        activities_result.expect("the activity worker stops cleanly");
+        ran
+    });
+    assert_eq!(
+        ran.output.run, 1,
+        "the workflow completed through the real activity"
+    );
+    assert_eq!(ran.count(EventType::ActivityTaskScheduled), 1);
+    let warnings = temporal_cache_tests::warnings::recorded();
+    assert!(
+        warnings
+            .iter()
+            .any(|warning| warning.contains("cache lookup failed")
+                && warning.contains("Cached::echo")),
+        "the failed lookup is logged, naming the activity: {warnings:?}"
+    );
 }
 
 /// Replaces the JSON of the one `Cached::corruptible` entry with JSON of another type, keeping

@@ -23,6 +23,7 @@ use crate::scenarios::metrics::{MetricsReport, RecordingHits};
 use crate::scenarios::misses::{MissReport, MissRounds};
 use crate::scenarios::production::{Failover, HitAgainstFloor, ProductionReport};
 use crate::scenarios::storage::{FormHits, StorageReport};
+use crate::scenarios::workflows::{Kind, WallTimes, WorkflowReport};
 use crate::stats::Latency;
 
 /// The markdown [`fixed_report`] must render.
@@ -40,6 +41,15 @@ fn latency(p50_micros: u64, p99_micros: u64, per_second: f64) -> Latency {
         p50: micros(p50_micros),
         p99: micros(p99_micros),
         per_second,
+        // From 80 % of the median at p0 up through the median to the p99 at p100.
+        quantiles: std::array::from_fn(|i| {
+            let i = i as u64;
+            if i <= 10 {
+                micros(p50_micros * (40 + 2 * i) / 60)
+            } else {
+                micros(p50_micros + (p99_micros - p50_micros) * (i - 10) / 10)
+            }
+        }),
     }
 }
 
@@ -61,6 +71,7 @@ fn round(base_micros: u64, factor: u64) -> Round {
             p50: Duration::from_nanos(200 * factor),
             p99: Duration::from_nanos(300 * factor),
             per_second: 5_000_000.0 / factor as f64,
+            quantiles: [Duration::from_nanos(200 * factor); 21],
         },
         decode: latency(scaled(base_micros / 4), scaled(base_micros / 2), 40_000.0),
         floor_concurrent: 276_700.0 / factor as f64,
@@ -253,6 +264,18 @@ fn fixed_report() -> Report {
                 removal(100_000, 900, (80, 95), (85, 900), 4_000),
                 removal(1_000_000, 9_500, (80, 95), (86, 1_100), 40_000),
             ],
+        },
+        workflows: WorkflowReport {
+            kinds: Kind::ALL
+                .iter()
+                .zip([48, 98, 50, 101, 99])
+                .map(|(&kind, millis)| WallTimes {
+                    kind,
+                    samples: (0..30)
+                        .map(|i| Duration::from_millis(millis + i % 7))
+                        .collect(),
+                })
+                .collect(),
         },
         run_time: Duration::from_secs(20),
     }

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::chart::{Row, strip_chart};
 use super::format::{duration, latency, latency_pair, p50_p99, rate, rate_of, ratio, thousands};
 use super::summary::SummaryRow;
 use crate::reference;
@@ -104,8 +105,39 @@ fn hit_overhead_p50(size: &SizeReport) -> Duration {
         .saturating_sub(size.latency(|r| r.floor.p50))
 }
 
+/// Where the chart of hit latency against the floor is written, relative to the report.
+pub(super) const CHART_PATH: &str = "docs/bench/hit-latency.svg";
+
+/// The distribution of the 233 B hit's latency against the bare `GET` floor of the same run:
+/// every 5th percentile of every round.
+pub(super) fn chart(hits: &HitReport) -> String {
+    let points = |of: fn(&Round) -> &crate::stats::Latency| -> Vec<Duration> {
+        hits.small
+            .rounds
+            .iter()
+            .flat_map(|round| of(round).quantiles)
+            .collect()
+    };
+    let (floor, hit) = (points(|round| &round.floor), points(|round| &round.hit));
+    strip_chart(
+        "Latency of a 233 B cache hit against a bare Redis GET",
+        "every 5th percentile of each round",
+        &[
+            Row {
+                label: "bare GET (the floor)",
+                samples: &floor,
+            },
+            Row {
+                label: "cache hit",
+                samples: &hit,
+            },
+        ],
+    )
+}
+
 pub(super) fn section(out: &mut String, hits: &HitReport) {
     let _ = writeln!(out, "### Cache hits, round by round\n");
+    let _ = writeln!(out, "![Hit latency against a bare GET]({CHART_PATH})\n");
     for (label, size) in [("233 B", &hits.small), ("100 KB", &hits.large)] {
         let _ = writeln!(
             out,

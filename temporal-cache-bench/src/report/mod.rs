@@ -4,6 +4,7 @@
 //! Each section has a file of its own, and each measurement's file supplies both its rows of the
 //! summary and its section of the details; this module only puts them in order.
 
+mod chart;
 mod commands;
 mod faults;
 #[cfg(test)]
@@ -19,6 +20,7 @@ mod misses;
 mod production;
 mod storage;
 mod summary;
+mod workflows;
 
 use std::time::Duration;
 
@@ -32,6 +34,7 @@ use crate::scenarios::metrics::MetricsReport;
 use crate::scenarios::misses::MissReport;
 use crate::scenarios::production::ProductionReport;
 use crate::scenarios::storage::StorageReport;
+use crate::scenarios::workflows::WorkflowReport;
 use summary::SummaryRow;
 
 /// Everything one run measured.
@@ -47,6 +50,7 @@ pub(crate) struct Report {
     pub(crate) storage: StorageReport,
     pub(crate) metrics: MetricsReport,
     pub(crate) invalidation: InvalidationReport,
+    pub(crate) workflows: WorkflowReport,
     pub(crate) run_time: Duration,
 }
 
@@ -70,8 +74,17 @@ impl Report {
         storage::section(&mut out, &self.storage);
         metrics::section(&mut out, &self.metrics);
         invalidation::section(&mut out, &self.invalidation);
+        workflows::section(&mut out, &self.workflows);
         method::section(&mut out, &self.machine);
         out
+    }
+
+    /// The charts the report shows, each with its path relative to the report.
+    pub(crate) fn charts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (hits::CHART_PATH, hits::chart(&self.hits)),
+            (workflows::CHART_PATH, workflows::chart(&self.workflows)),
+        ]
     }
 
     /// The summary's rows, in the order of the details' sections.
@@ -86,6 +99,7 @@ impl Report {
             storage::summary_rows(&self.storage),
             metrics::summary_rows(&self.metrics),
             invalidation::summary_rows(&self.invalidation),
+            workflows::summary_rows(&self.workflows),
         ]
         .into_iter()
         .flatten()

@@ -9,6 +9,7 @@ pub(crate) mod metrics;
 pub(crate) mod misses;
 pub(crate) mod production;
 pub(crate) mod storage;
+pub(crate) mod workflows;
 
 use std::future::Future;
 use std::sync::Arc;

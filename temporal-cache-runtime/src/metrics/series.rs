@@ -5,6 +5,7 @@
 //! queue a worker serves, a small and fixed set, so the table only grows while a worker starts
 //! serving. Finding one borrows the labels from the call's context, and allocates nothing.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{LazyLock, PoisonError, RwLock};
@@ -44,7 +45,25 @@ pub(crate) struct Series {
 
 impl Series {
     /// The series of `activity_type` in `namespace` and `task_queue`, made on first use.
+    ///
+    /// Every call asks for its series, so the last one a thread used is kept at hand: a worker
+    /// thread mostly runs calls of a few activities, and comparing three short strings costs a
+    /// hit less than hashing them and taking a shard's lock.
     pub(crate) fn of(activity_type: &str, namespace: &str, task_queue: &str) -> &'static Self {
+        thread_local! {
+            static LAST: Cell<Option<&'static Series>> = const { Cell::new(None) };
+        }
+        if let Some(series) = LAST.get()
+            && series.key.is(activity_type, namespace, task_queue)
+        {
+            return series;
+        }
+        let series = Self::find_or_make(activity_type, namespace, task_queue);
+        LAST.set(Some(series));
+        series
+    }
+
+    fn find_or_make(activity_type: &str, namespace: &str, task_queue: &str) -> &'static Self {
         let hash = HASHER.hash_one((activity_type, namespace, task_queue));
         let shard = &SHARDS[usize::try_from(hash % SHARD_COUNT).unwrap_or(0)];
         let found = |table: &Table| {
