@@ -72,14 +72,7 @@ pub(crate) fn expand(tokens: TokenStream, target: Target) -> syn::Result<TokenSt
         activity,
         inputs,
     } = syn::parse2(tokens)?;
-    let mut companion = activity.clone();
-    let last = companion.path.segments.last_mut().ok_or_else(|| {
-        syn::Error::new_spanned(
-            &activity,
-            "expected a path such as `UserActivities::fetch_user`",
-        )
-    })?;
-    last.ident = companion::name(&last.ident);
+    let companion = companion::path(&activity)?;
     let namespace = match namespace {
         // Spanned at the expression, so that one that is not a `&str` is reported there.
         Some(namespace) => quote_spanned! {namespace.span()=>

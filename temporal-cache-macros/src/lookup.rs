@@ -64,14 +64,7 @@ pub(crate) fn expand(tokens: TokenStream) -> syn::Result<TokenStream> {
         input,
         options,
     } = syn::parse2(tokens)?;
-    let mut companion = activity.clone();
-    let last = companion.path.segments.last_mut().ok_or_else(|| {
-        syn::Error::new_spanned(
-            &activity,
-            "expected a path such as `UserActivities::fetch_user`",
-        )
-    })?;
-    last.ident = companion::name(&last.ident);
+    let companion = companion::path(&activity)?;
     let cached = quote_spanned!(activity.span()=> #companion().activity.is_cached());
     Ok(quote! {
         ::temporal_cache_runtime::__private::execute_cached(

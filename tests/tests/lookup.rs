@@ -77,6 +77,17 @@ async fn execute_call(client: &Client, task_queue: &str, call: LookupCall) -> Ra
     Ran { output, events }
 }
 
+/// A worker with the lookup workflow, the cached activities and the directive interceptor.
+fn lookup_worker(runtime: &Runtime, client: &Client, task_queue: &str) -> Worker {
+    let options = WorkerOptions::new(task_queue)
+        .register_workflow::<LookupWorkflow>()
+        .expect("the workflow registers")
+        .register_activities(Cached)
+        .register_workflow_interceptors(vec![interceptor()])
+        .build();
+    Worker::new(runtime, client.clone(), options).expect("a worker")
+}
+
 async fn replay(histories: Vec<WorkflowHistory>) {
     let options = WorkflowReplayerOptions::new()
         .register_workflow::<LookupWorkflow>()
@@ -105,13 +116,7 @@ fn a_hit_through_execute_cached_schedules_no_activity_and_replays() {
         let client = temporal.client().await;
         let task_queue = unique_task_queue("lookup");
         let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
-        let options = WorkerOptions::new(task_queue.as_str())
-            .register_workflow::<LookupWorkflow>()
-            .unwrap()
-            .register_activities(Cached)
-            .register_workflow_interceptors(vec![interceptor()])
-            .build();
-        let mut worker = Worker::new(&runtime, client.clone(), options).unwrap();
+        let mut worker = lookup_worker(&runtime, &client, &task_queue);
         let shutdown = worker.shutdown_handle();
         let workflows = async {
             let miss = execute(&client, &task_queue, "echo", &token).await;
@@ -178,13 +183,7 @@ fn a_hit_through_execute_cached_schedules_no_activity_and_replays() {
         let client = temporal.client().await;
         let task_queue = unique_task_queue("lookup-down");
         let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
-        let options = WorkerOptions::new(task_queue.as_str())
-            .register_workflow::<LookupWorkflow>()
-            .unwrap()
-            .register_activities(Cached)
-            .register_workflow_interceptors(vec![interceptor()])
-            .build();
-        let mut worker = Worker::new(&runtime, client.clone(), options).unwrap();
+        let mut worker = lookup_worker(&runtime, &client, &task_queue);
         let shutdown = worker.shutdown_handle();
         let workflow = async {
             let ran = execute(&client, &task_queue, "echo", &down).await;

@@ -35,6 +35,20 @@ pub(crate) fn name(method: &Ident) -> Ident {
     format_ident!("__temporal_cache_{}", base, span = method.span())
 }
 
+/// The path of the companion of the activity a workflow names `path` (`Activities::fetch` gives
+/// `Activities::__temporal_cache_fetch`), for the macros that call it.
+pub(crate) fn path(activity: &syn::ExprPath) -> syn::Result<syn::ExprPath> {
+    let mut companion = activity.clone();
+    let last = companion.path.segments.last_mut().ok_or_else(|| {
+        syn::Error::new_spanned(
+            activity,
+            "expected a path such as `UserActivities::fetch_user`",
+        )
+    })?;
+    last.ident = name(&last.ident);
+    Ok(companion)
+}
+
 /// The companion of a cached activity: its cache and its entry, described as the body
 /// describes them.
 pub(super) fn with_entry(

@@ -8,6 +8,7 @@
 //! never reach another call. Replays run the same code and schedule the same header.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use temporalio_workflow::WorkflowContextView;
@@ -87,11 +88,7 @@ impl WorkflowInterceptor for DirectiveInterceptor {
             CancellableWorkflowOutboundFuture<ScheduleActivityResult>,
         >,
     ) -> CancellableWorkflowOutboundFuture<ScheduleActivityResult> {
-        if let Some(directive) = PENDING.take() {
-            input
-                .headers_mut()
-                .insert(DIRECTIVE_HEADER.to_owned(), header(directive));
-        }
+        write_pending(input.headers_mut());
         next.run(input)
     }
 
@@ -105,11 +102,7 @@ impl WorkflowInterceptor for DirectiveInterceptor {
             CancellableWorkflowOutboundFuture<ScheduleActivityResult>,
         >,
     ) -> CancellableWorkflowOutboundFuture<ScheduleActivityResult> {
-        if let Some(directive) = PENDING.take() {
-            input
-                .headers_mut()
-                .insert(DIRECTIVE_HEADER.to_owned(), header(directive));
-        }
+        write_pending(input.headers_mut());
         next.run(input)
     }
 }
@@ -128,6 +121,14 @@ pub fn interceptor() -> WorkflowInterceptorConstructor {
         INSTALLED.store(true, Ordering::Relaxed);
         DirectiveInterceptor
     })
+}
+
+/// Moves the pending directive, if any, into the headers of the (local) activity being
+/// scheduled.
+fn write_pending(headers: &mut HashMap<String, Payload>) {
+    if let Some(directive) = PENDING.take() {
+        headers.insert(DIRECTIVE_HEADER.to_owned(), header(directive));
+    }
 }
 
 /// The header's payload: the directive as a JSON string, as Temporal's default converter would
