@@ -132,6 +132,11 @@ pub use secret::SecretError;
 pub use value::inspect::{InspectedEntry, inspect_entry};
 pub use value::{Compression, EncryptionKey, Keyring, Storage};
 
+/// The `tracing` target of every event this crate emits. (At the root, so that every module can
+/// log without importing `log`, which names the caller's metrics series: the metrics' own warnings
+/// would otherwise close an import loop.)
+pub(crate) const TARGET: &str = "temporal_cache";
+
 /// Caches an activity's result; see the [crate documentation](crate) for its arguments.
 ///
 /// ```

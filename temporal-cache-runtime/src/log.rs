@@ -7,8 +7,7 @@ use temporalio_sdk::activities::ActivityContext;
 
 use crate::metrics::Series;
 
-/// The `tracing` target of every event this crate emits.
-pub(crate) const TARGET: &str = "temporal_cache";
+pub(crate) use crate::TARGET;
 
 /// Who is calling, for log events and metrics: borrowed from the call's context, so that a hit
 /// copies nothing to say who it was.

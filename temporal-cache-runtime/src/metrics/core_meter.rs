@@ -17,11 +17,11 @@ use temporalio_common::telemetry::metrics::{
 
 use super::FallbackReason;
 use super::instrument::{Count, FALLBACKS_DESCRIPTION, Timed};
+use super::labels::SeriesKey;
 use super::names::{
     ACTIVITY_TYPE_LABEL, FALLBACKS, NAMESPACE_LABEL, REASON_LABEL, TASK_QUEUE_LABEL,
 };
-use super::series::SeriesKey;
-use crate::log::TARGET;
+use crate::TARGET;
 
 /// Records the cache's metrics to `meter` from now on: the meter the worker's
 /// `TelemetryOptions` were given, so that they are exported with the worker's own.

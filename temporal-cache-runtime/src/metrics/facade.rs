@@ -13,10 +13,10 @@ use metrics::{Unit, describe_counter, describe_histogram};
 
 use super::FallbackReason;
 use super::instrument::{Count, FALLBACKS_DESCRIPTION, Timed};
+use super::labels::SeriesKey;
 use super::names::{
     ACTIVITY_TYPE_LABEL, FALLBACKS, NAMESPACE_LABEL, REASON_LABEL, TASK_QUEUE_LABEL,
 };
-use super::series::SeriesKey;
 
 /// One series' handles on the facade.
 pub(super) struct Handles {

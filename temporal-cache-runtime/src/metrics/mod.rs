@@ -44,6 +44,7 @@ mod core_meter;
 #[cfg(feature = "metrics")]
 mod facade;
 mod instrument;
+mod labels;
 pub mod names;
 mod reason;
 mod series;

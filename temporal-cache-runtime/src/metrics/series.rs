@@ -16,22 +16,8 @@ use super::core_meter::Binding;
 #[cfg(feature = "metrics")]
 use super::facade::Handles;
 use super::instrument::{Count, Timed};
+use super::labels::SeriesKey;
 use super::stats::{SeriesStats, Tallies};
-
-/// The labels of a series.
-pub(super) struct SeriesKey {
-    pub(super) activity_type: Box<str>,
-    pub(super) namespace: Box<str>,
-    pub(super) task_queue: Box<str>,
-}
-
-impl SeriesKey {
-    fn is(&self, activity_type: &str, namespace: &str, task_queue: &str) -> bool {
-        &*self.activity_type == activity_type
-            && &*self.namespace == namespace
-            && &*self.task_queue == task_queue
-    }
-}
 
 /// The metrics of the calls of one activity type in one namespace and task queue: what the
 /// call pipeline records its events to.
