@@ -54,21 +54,9 @@ where
         return body(ctx).await;
     };
     let caller = Caller::of(&ctx);
-    if directive::may_apply(&ctx) {
-        // Boxed: directives are the rare case, and their state would widen every call's future.
-        match Box::pin(directive::apply(&ctx, &keyed, &caller)).await {
-            Route::Cached => {}
-            Route::Uncached => return body(ctx).await,
-            Route::LookupOnly => {
-                if let Some(missed) = codec.missed() {
-                    return Box::pin(lock::peek(keyed, codec, &caller))
-                        .await
-                        .unwrap_or(missed);
-                }
-            }
-        }
-    }
-    let acquired = acquire(keyed, codec, &caller, &ctx).await;
+    let Some(acquired) = verdict(keyed, codec, &caller, &ctx).await else {
+        return body(ctx).await;
+    };
     let metrics = caller.metrics;
     let slot = match acquired {
         Acquired::Hit(outcome) => return outcome,
@@ -105,22 +93,7 @@ where
     let acquired = {
         let ctx = ctx.clone();
         blocking::wait_for(
-            async move {
-                let caller = Caller::of(&ctx);
-                if directive::may_apply(&ctx) {
-                    match directive::apply(&ctx, &keyed, &caller).await {
-                        Route::Cached => {}
-                        Route::Uncached => return None,
-                        Route::LookupOnly => {
-                            if let Some(missed) = codec.missed() {
-                                let served = lock::peek(keyed, codec, &caller).await;
-                                return Some(Acquired::Hit(served.unwrap_or(missed)));
-                            }
-                        }
-                    }
-                }
-                Some(acquire(keyed, codec, &caller, &ctx).await)
-            },
+            async move { verdict(keyed, codec, &Caller::of(&ctx), &ctx).await },
             wait + blocking::BRIDGE_LIMIT,
         )
     };
@@ -161,6 +134,32 @@ where
         blocking::BRIDGE_LIMIT,
     );
     outcome
+}
+
+/// How the call proceeds: its directive first, if it carries one (see [`directive`]), then the
+/// lookup and single-flight. `None` runs the body uncached: a bypass, or a refresh the backend
+/// could not make. A lookup-only call (`execute_cached!`'s local activity) is served its hit or
+/// its miss, never the body.
+async fn verdict<R>(
+    keyed: Keyed,
+    codec: OutcomeCodec<R>,
+    caller: &Caller<'_>,
+    ctx: &ActivityContext,
+) -> Option<Acquired<R>> {
+    if directive::may_apply(ctx) {
+        // Boxed: directives are the rare case, and their state would widen every call's future.
+        match Box::pin(directive::apply(ctx, &keyed, caller)).await {
+            Route::Cached => {}
+            Route::Uncached => return None,
+            Route::LookupOnly => {
+                if let Some(missed) = codec.missed() {
+                    let served = Box::pin(lock::peek(keyed, codec, caller)).await;
+                    return Some(Acquired::Hit(served.unwrap_or(missed)));
+                }
+            }
+        }
+    }
+    Some(acquire(keyed, codec, caller, ctx).await)
 }
 
 /// The entry with its finished key, or `None` when the call runs uncached (caching off, no

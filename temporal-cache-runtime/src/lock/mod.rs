@@ -42,7 +42,7 @@ use crate::value;
 
 /// How a call proceeds after its lookup.
 pub(crate) enum Acquired<R> {
-    /// Serve this outcome, read from the cache.
+    /// Serve this outcome: read from the cache (or, for a lookup-only call, its miss).
     Hit(R),
     /// Run the body, then [`Slot::finish`] with its result.
     Run(Slot),
