@@ -103,3 +103,38 @@ fn a_rule_without_evalsha_fails_open_with_one_warning_naming_it() {
         warnings[0]
     );
 }
+
+#[test]
+fn the_minimal_rule_of_a_backend_with_a_near_cache_is_enough_for_it() {
+    let _serial = temporal_cache_tests::serial();
+    let near = |url: &str| {
+        RedisCacheBackend::new(url)
+            .expect("a valid URL")
+            .with_near_cache(1 << 20)
+    };
+    let rule = near("redis://127.0.0.1:1").acl_rule();
+    assert!(
+        rule.ends_with("+pttl +ping +client|tracking +client|setname"),
+        "{rule}"
+    );
+    let (_redis, url) = server_with_user(&rule);
+    let backend = std::sync::Arc::new(near(&url));
+    set_cache_backend(std::sync::Arc::clone(&backend));
+    warnings::recorded().clear();
+
+    let token = token("acl-near");
+    assert_eq!(echo(&token, 1).run, 1);
+    let started = std::time::Instant::now();
+    // Served from process memory once tracking is on (this process's own store is reported back
+    // to it, and may drop the first copy).
+    while backend.near_cache_stats().expect("a near cache").hits == 0 {
+        assert_eq!(echo(&token, 1).run, 1, "a hit");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "never served near: {:?}",
+            backend.near_cache_stats()
+        );
+    }
+    let warnings = warnings::recorded();
+    assert!(warnings.is_empty(), "no warning: {warnings:#?}");
+}

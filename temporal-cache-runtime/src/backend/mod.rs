@@ -21,7 +21,7 @@ pub use crate::value::Storage;
 
 pub use self::memory::MemoryCacheBackend;
 #[cfg(feature = "redis")]
-pub use self::redis::{KeyScan, RedisCacheBackend, RedisTls};
+pub use self::redis::{KeyScan, NearCacheStats, RedisCacheBackend, RedisTls};
 
 /// A boxed, `Send` future, the return type of every [`CacheBackend`] method.
 ///

@@ -37,6 +37,10 @@ const CLUSTER_COMMANDS: [&str; 6] = [
     "+sunsubscribe",
 ];
 
+/// What a backend with a near cache sends besides, on its tracking connection and for reads
+/// that fill it: key tracking, the connection's name, its heartbeat, and the remaining TTL.
+const NEAR_CACHE_COMMANDS: [&str; 4] = ["+pttl", "+ping", "+client|tracking", "+client|setname"];
+
 impl RedisCacheBackend {
     /// The ACL rule that gives a Redis user exactly what this backend needs: its commands, keys
     /// under its prefix and channels under its prefix. For the default prefix:
@@ -52,7 +56,8 @@ impl RedisCacheBackend {
     ///
     /// A [cluster](Self::cluster) backend's rule also allows `CLUSTER SLOTS` and `CLUSTER SHARDS`
     /// (the slot map), `CLUSTER NODES` (the masters to scan) and sharded pub/sub (`SPUBLISH`, `SSUBSCRIBE`, `SUNSUBSCRIBE`); give it to
-    /// the user on every node.
+    /// the user on every node. A backend [with a near cache](Self::with_near_cache) also needs
+    /// `PTTL`, `PING`, `CLIENT TRACKING` and `CLIENT SETNAME`.
     pub fn acl_rule(&self) -> String {
         let pattern = glob_escaped(&key::escaped(&self.prefix));
         let mut rule = format!("resetkeys ~{pattern}:* resetchannels &{pattern}:* -@all");
@@ -61,7 +66,12 @@ impl RedisCacheBackend {
         } else {
             &[]
         };
-        for command in COMMANDS.iter().chain(cluster) {
+        let near = if self.near.is_some() {
+            &NEAR_CACHE_COMMANDS[..]
+        } else {
+            &[]
+        };
+        for command in COMMANDS.iter().chain(cluster).chain(near) {
             rule.push(' ');
             rule.push_str(command);
         }

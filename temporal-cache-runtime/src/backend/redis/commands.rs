@@ -1,11 +1,13 @@
 //! What each cache operation sends to Redis: one command or one script per call, on the entry's
 //! value key, lease key (`<key>:lease`) and channel (`<key>:events`), which share its hash tag.
 
+use std::future::Future;
 use std::time::Duration;
 
 use ::redis::Value;
 
 use super::errors::unexpected;
+use super::near::NearCache;
 use super::{RedisCacheBackend, scripts};
 use crate::backend::{BackendError, BoxFuture, CacheBackend, Claim, Storage, Watch};
 
@@ -27,6 +29,12 @@ fn millis(duration: Duration) -> Vec<u8> {
 
 impl CacheBackend for RedisCacheBackend {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
+        if let Some(near) = self.near() {
+            if let Some(value) = near.get(key) {
+                return Box::pin(std::future::ready(Ok(Some(value))));
+            }
+            return Box::pin(self.get_through(near, key));
+        }
         Box::pin(self.guarded(key, move || async move {
             let mut connection = self.connection().await?;
             self.bounded(
@@ -44,34 +52,46 @@ impl CacheBackend for RedisCacheBackend {
         value: &'a [u8],
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(self.guarded(key, move || async move {
-            let mut connection = self.connection().await?;
-            let mut command = ::redis::cmd("SET");
-            command.arg(key).arg(value);
-            if let Some(ttl) = ttl {
-                command.arg("PX").arg(millis(ttl));
-            }
-            self.bounded(command.query_async::<()>(&mut connection))
-                .await
-        }))
+        self.writing(
+            key,
+            self.guarded(key, move || async move {
+                let mut connection = self.connection().await?;
+                let mut command = ::redis::cmd("SET");
+                command.arg(key).arg(value);
+                if let Some(ttl) = ttl {
+                    command.arg("PX").arg(millis(ttl));
+                }
+                self.bounded(command.query_async::<()>(&mut connection))
+                    .await
+            }),
+        )
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(key, move || async move {
-            let channel = channel(key);
-            let reply = self
-                .script(
-                    &scripts::INVALIDATE,
-                    key,
-                    &[channel.as_bytes(), self.publish_command()],
-                )
-                .await?;
-            Ok(reply == Value::Int(1))
-        }))
+        self.writing(
+            key,
+            self.guarded(key, move || async move {
+                let channel = channel(key);
+                let reply = self
+                    .script(
+                        &scripts::INVALIDATE,
+                        key,
+                        &[channel.as_bytes(), self.publish_command()],
+                    )
+                    .await?;
+                Ok(reply == Value::Int(1))
+            }),
+        )
     }
 
     fn delete_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<u64, BackendError>> {
-        Box::pin(self.purge(prefix))
+        Box::pin(async move {
+            let removed = self.purge(prefix).await;
+            if let Some(near) = &self.near {
+                near.invalidate_prefix(prefix);
+            }
+            removed
+        })
     }
 
     fn key_prefix(&self) -> &str {
@@ -111,24 +131,27 @@ impl CacheBackend for RedisCacheBackend {
         value: &'a [u8],
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(self.guarded(key, move || async move {
-            let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
-            let channel = channel(key);
-            let reply = self
-                .script(
-                    &scripts::COMPLETE,
-                    key,
-                    &[
-                        owner.as_bytes(),
-                        value,
-                        &ttl,
-                        channel.as_bytes(),
-                        self.publish_command(),
-                    ],
-                )
-                .await?;
-            Ok(reply == Value::Int(1))
-        }))
+        self.writing(
+            key,
+            self.guarded(key, move || async move {
+                let ttl = ttl.map_or_else(|| b"0".to_vec(), millis);
+                let channel = channel(key);
+                let reply = self
+                    .script(
+                        &scripts::COMPLETE,
+                        key,
+                        &[
+                            owner.as_bytes(),
+                            value,
+                            &ttl,
+                            channel.as_bytes(),
+                            self.publish_command(),
+                        ],
+                    )
+                    .await?;
+                Ok(reply == Value::Int(1))
+            }),
+        )
     }
 
     fn release<'a>(
@@ -177,6 +200,51 @@ impl CacheBackend for RedisCacheBackend {
 }
 
 impl RedisCacheBackend {
+    /// Runs `write` on `key`, then drops the near cache's copy of it (whether or not the write
+    /// went through): this process must not serve the old value while Redis's report of the
+    /// change is on its way.
+    fn writing<'a, T: Send + 'a>(
+        &'a self,
+        key: &'a str,
+        write: impl Future<Output = Result<T, BackendError>> + Send + 'a,
+    ) -> BoxFuture<'a, Result<T, BackendError>> {
+        Box::pin(async move {
+            let result = write.await;
+            if let Some(near) = &self.near {
+                near.invalidate(key);
+            }
+            result
+        })
+    }
+
+    /// A read through the near cache that missed: the value and its remaining TTL in one round
+    /// trip, kept near unless its key changed meanwhile.
+    async fn get_through(
+        &self,
+        near: &NearCache,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, BackendError> {
+        let ticket = near.ticket(key);
+        let (value, ttl_millis) = self
+            .guarded(key, move || async move {
+                let mut connection = self.connection().await?;
+                self.bounded(
+                    ::redis::pipe()
+                        .cmd("GET")
+                        .arg(key)
+                        .cmd("PTTL")
+                        .arg(key)
+                        .query_async::<(Option<Vec<u8>>, i64)>(&mut connection),
+                )
+                .await
+            })
+            .await?;
+        if let Some(value) = &value {
+            near.fill(ticket, key, value, ttl_millis);
+        }
+        Ok(value)
+    }
+
     /// How the lease scripts announce a stored value or a released lease: on a cluster, on the
     /// entry's sharded channel, so that only its shard carries the message.
     fn publish_command(&self) -> &'static [u8] {

@@ -8,6 +8,7 @@ mod commands;
 mod connection;
 mod env;
 mod errors;
+mod near;
 mod notifications;
 mod scan;
 mod scripts;
@@ -15,6 +16,7 @@ mod tls;
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ::redis::{Client, ConnectionInfo, IntoConnectionInfo, RedisError, Script, Value};
@@ -24,6 +26,8 @@ use self::breaker::Breaker;
 use self::commands::lease_key;
 use self::connection::{Connection, Endpoint};
 use self::errors::to_backend_error;
+pub use self::near::NearCacheStats;
+use self::near::{NearCache, Tracking};
 use self::notifications::Notifications;
 pub use self::scan::KeyScan;
 pub use self::tls::RedisTls;
@@ -67,6 +71,7 @@ pub struct RedisCacheBackend {
     storage: Storage,
     operation_timeout: Duration,
     max_value_bytes: usize,
+    near: Option<Arc<NearCache>>,
 }
 
 impl RedisCacheBackend {
@@ -175,6 +180,7 @@ impl RedisCacheBackend {
             storage: Storage::new(),
             operation_timeout: Self::DEFAULT_OPERATION_TIMEOUT,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            near: None,
         }
     }
 
@@ -213,6 +219,46 @@ impl RedisCacheBackend {
     pub fn with_max_value_bytes(mut self, bytes: usize) -> Self {
         self.max_value_bytes = bytes;
         self
+    }
+
+    /// Keeps entries read from Redis in this process's memory too, up to `max_bytes` (keys,
+    /// values and a small per-entry overhead), and serves them from there: a hit then costs no
+    /// round trip.
+    ///
+    /// The near cache stays coherent with Redis: Redis reports every change to a key under this
+    /// backend's prefix (`CLIENT TRACKING` in broadcast mode, on a connection of its own), and the
+    /// entry is dropped here, whoever changed it (another worker's store, a refresh, an
+    /// invalidation, an eviction or an expiry). A worker may serve the previous value only until
+    /// that report reaches it (well under a millisecond on a local network; `BENCHMARKS.md` has
+    /// the measured window). An entry is never served past its Redis TTL, nor while the tracking
+    /// connection is down: when it breaks, the near cache is emptied and refills once tracking is
+    /// back. The Redis user needs `PTTL`, `PING`, `CLIENT TRACKING` and `CLIENT SETNAME` besides
+    /// the usual commands ([`acl_rule`](Self::acl_rule) includes them).
+    ///
+    /// Turn it on for results read far more often than they change; every write under the
+    /// prefix costs every worker with a near cache one small message.
+    pub fn with_near_cache(mut self, max_bytes: u64) -> Self {
+        self.near = Some(Arc::new(NearCache::new(max_bytes)));
+        self
+    }
+
+    /// The near cache's figures, or `None` without a near cache (see
+    /// [`with_near_cache`](Self::with_near_cache)).
+    pub fn near_cache_stats(&self) -> Option<NearCacheStats> {
+        self.near.as_ref().map(|near| near.stats())
+    }
+
+    /// The near cache, with its tracking task started on this runtime if none runs.
+    fn near(&self) -> Option<&Arc<NearCache>> {
+        let near = self.near.as_ref()?;
+        if !near.is_tracking() {
+            near.supervise(|| Tracking {
+                endpoint: self.endpoint.clone(),
+                prefix: format!("{}:", self.prefix),
+                timeout: self.operation_timeout,
+            });
+        }
+        Some(near)
     }
 
     async fn connection(&self) -> Result<Connection, BackendError> {
@@ -332,6 +378,10 @@ impl fmt::Debug for RedisCacheBackend {
         debug
             .field("prefix", &self.prefix)
             .field("operation_timeout", &self.operation_timeout)
+            .field(
+                "near_cache_max_bytes",
+                &self.near.as_ref().map(|near| near.max_bytes()),
+            )
             .finish()
     }
 }
