@@ -293,3 +293,61 @@ fn slots_moved_under_load_lose_no_hit() {
         "the moved entries are still hits: {after:?}"
     );
 }
+
+#[test]
+fn the_near_cache_is_kept_coherent_by_every_master() {
+    use temporal_cache_runtime::backend::CacheBackend;
+
+    let cluster = RedisCluster::start(3, 0).unwrap_or_else(|e| panic!("{e}"));
+    let backend = RedisCacheBackend::cluster(cluster.urls())
+        .expect("valid node URLs")
+        .with_near_cache(1 << 20);
+    let keys: Vec<String> = (0..12)
+        .map(|index| format!("temporal-cache:near-cluster:{{{index}}}"))
+        .collect();
+    let slots: BTreeSet<u16> = keys.iter().map(|key| key_slot(key)).collect();
+    assert!(slots.len() > 3, "keys spread over the masters: {slots:?}");
+    let near_hits = || backend.near_cache_stats().expect("a near cache").hits;
+    block_on(async {
+        let started = Instant::now();
+        for key in &keys {
+            backend.set(key, b"old", None).await.expect("SET");
+        }
+        // Read until every key is served from process memory.
+        for key in &keys {
+            loop {
+                let hits = near_hits();
+                assert_eq!(
+                    backend.get(key).await.expect("GET").as_deref(),
+                    Some(&b"old"[..])
+                );
+                if near_hits() > hits {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "never served near"
+                );
+            }
+        }
+        let client = redis::cluster::ClusterClient::new(cluster.urls()).expect("node URLs");
+        let mut writer = client.get_async_connection().await.expect("the cluster");
+        for key in &keys {
+            redis::cmd("SET")
+                .arg(key)
+                .arg("new")
+                .query_async::<()>(&mut writer)
+                .await
+                .expect("SET");
+        }
+        let written = Instant::now();
+        for key in &keys {
+            while backend.get(key).await.expect("GET").as_deref() != Some(&b"new"[..]) {
+                assert!(
+                    written.elapsed() < Duration::from_millis(500),
+                    "{key}: the old value is still served"
+                );
+            }
+        }
+    });
+}
