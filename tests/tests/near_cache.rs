@@ -385,3 +385,45 @@ fn the_near_cache_stays_within_its_byte_bound() {
         assert!(stats.entries <= 10, "{stats:?}");
     });
 }
+
+#[test]
+fn a_backend_that_outlives_its_runtime_serves_no_copy_from_before() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    let backend = near_backend(&server);
+    let key = "temporal-cache:near-test:runtime";
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    };
+    let first = runtime();
+    first.block_on(near_cached(&backend, key, b"old"));
+    let resets = stats(&backend).resets;
+    // The tracking task and its connection end with their runtime; nobody tracks meanwhile.
+    drop(first);
+    assert_eq!(
+        stats(&backend).resets,
+        resets + 1,
+        "emptied when its runtime ended"
+    );
+    let mut writer = server.client().get_connection().expect("a connection");
+    redis::cmd("SET")
+        .arg(key)
+        .arg("new")
+        .query::<()>(&mut writer)
+        .expect("SET");
+    runtime().block_on(async {
+        assert_eq!(
+            backend.get(key).await.unwrap().as_deref(),
+            Some(&b"new"[..])
+        );
+        // And tracking starts again on this runtime.
+        until(&backend, "its tracking connection back", |stats| {
+            stats.tracking
+        })
+        .await;
+    });
+}

@@ -14,6 +14,7 @@
 //! down, the task's guard empties the near cache (nobody is listening any more), and the next
 //! call starts a new task on its own runtime.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -89,7 +90,7 @@ async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
     let mut backoff = MIN_BACKOFF;
     let mut reported = false;
     loop {
-        let lost = Arc::new(Notify::new());
+        let lost = Arc::new(Lost::default());
         let made = tracking.connect(&near, &lost).await;
         let Some(cache) = near.upgrade() else {
             return;
@@ -105,7 +106,7 @@ async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
                 }
                 loop {
                     tokio::select! {
-                        () = lost.notified() => break,
+                        () = lost.notify.notified() => break,
                         () = tokio::time::sleep(HEARTBEAT) => {
                             if near.strong_count() == 0 {
                                 return;
@@ -116,6 +117,9 @@ async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
                         }
                     }
                 }
+                // From now on this connection's end (its driver may report it later) is no
+                // news: only the current connection's end may stop the near cache.
+                lost.current.store(false, Ordering::SeqCst);
                 match near.upgrade() {
                     Some(cache) => cache.reset(),
                     None => return,
@@ -138,8 +142,24 @@ async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
     }
 }
 
+/// How a tracking connection's end reaches its task.
+struct Lost {
+    notify: Notify,
+    /// Whether the connection is the one tracking now (not one the task already gave up).
+    current: AtomicBool,
+}
+
+impl Default for Lost {
+    fn default() -> Self {
+        Self {
+            notify: Notify::new(),
+            current: AtomicBool::new(true),
+        }
+    }
+}
+
 /// What Redis pushes on the tracking connection: invalidated keys, or the connection's end.
-fn on_push(near: &Weak<NearCache>, lost: &Notify, info: PushInfo) {
+fn on_push(near: &Weak<NearCache>, lost: &Lost, info: PushInfo) {
     let Some(near) = near.upgrade() else {
         return;
     };
@@ -158,8 +178,10 @@ fn on_push(near: &Weak<NearCache>, lost: &Notify, info: PushInfo) {
             _ => near.forget_everything(),
         },
         PushKind::Disconnection => {
-            near.reset();
-            lost.notify_one();
+            if lost.current.swap(false, Ordering::SeqCst) {
+                near.reset();
+                lost.notify.notify_one();
+            }
         }
         _ => {}
     }
@@ -169,7 +191,7 @@ impl Tracking {
     async fn connect(
         &self,
         near: &Weak<NearCache>,
-        lost: &Arc<Notify>,
+        lost: &Arc<Lost>,
     ) -> Result<Tracked, BackendError> {
         let pushed = {
             let near = near.clone();
