@@ -305,7 +305,7 @@ fn the_near_cache_is_kept_coherent_by_every_master() {
     let keys: Vec<String> = (0..12)
         .map(|index| format!("temporal-cache:near-cluster:{{{index}}}"))
         .collect();
-    let slots: BTreeSet<u16> = keys.iter().map(|key| key_slot(key)).collect();
+    let slots: BTreeSet<u16> = keys.iter().map(String::as_str).map(key_slot).collect();
     assert!(slots.len() > 3, "keys spread over the masters: {slots:?}");
     let near_hits = || backend.near_cache_stats().expect("a near cache").hits;
     block_on(async {

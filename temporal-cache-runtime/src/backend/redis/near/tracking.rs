@@ -177,11 +177,9 @@ fn on_push(near: &Weak<NearCache>, lost: &Lost, info: PushInfo) {
             // A null key list: the whole database was flushed.
             _ => near.forget_everything(),
         },
-        PushKind::Disconnection => {
-            if lost.current.swap(false, Ordering::SeqCst) {
-                near.reset();
-                lost.notify.notify_one();
-            }
+        PushKind::Disconnection if lost.current.swap(false, Ordering::SeqCst) => {
+            near.reset();
+            lost.notify.notify_one();
         }
         _ => {}
     }
