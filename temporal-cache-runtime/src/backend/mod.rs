@@ -17,6 +17,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use bytes::Bytes;
+
 pub use crate::value::Storage;
 
 pub use self::memory::MemoryCacheBackend;
@@ -83,6 +85,18 @@ pub const DEFAULT_MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
 pub trait CacheBackend: Send + Sync + 'static {
     /// Returns the value stored under `key`, or `None` when there is none (or it has expired).
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>>;
+
+    /// The same as [`get`](Self::get), as a shared buffer: what the runtime reads a hit with.
+    ///
+    /// The default calls `get` (turning its `Vec` into [`Bytes`] costs no copy). A backend that
+    /// already holds values in shared buffers (a near cache in process memory) overrides it to
+    /// hand out a buffer without copying the value.
+    fn get_shared<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Bytes>, BackendError>> {
+        Box::pin(async move { Ok(self.get(key).await?.map(Bytes::from)) })
+    }
 
     /// Stores `value` under `key`, replacing any previous value. With `ttl` of `Some(d)` the entry
     /// must expire after `d` (with millisecond precision); with `None` it never expires.

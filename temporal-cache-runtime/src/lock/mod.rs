@@ -157,7 +157,7 @@ impl Pending {
         caller: &Caller<'_>,
     ) -> Result<Acquired<R>, Self> {
         let started = std::time::Instant::now();
-        let found = self.backend.get(&self.key).await;
+        let found = self.backend.get_shared(&self.key).await;
         caller.metrics.looked_up(started.elapsed());
         match health::healthy(&self.backend, &self.key, found) {
             Ok(Some(bytes)) => {

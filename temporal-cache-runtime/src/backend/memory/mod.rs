@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use self::entries::{Bounds, Entries};
 use self::leases::Leases;
-use super::{BackendError, BoxFuture, CacheBackend, Claim, Storage, Watch};
+use super::{BackendError, BoxFuture, Bytes, CacheBackend, Claim, Storage, Watch};
 
 /// A cache held in this process's memory.
 ///
@@ -178,6 +178,15 @@ impl CacheBackend for MemoryCacheBackend {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
         let value = self.get_now(key);
         Box::pin(async move { Ok(value) })
+    }
+
+    fn get_shared<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Bytes>, BackendError>> {
+        // The stored buffer itself, without a copy.
+        let value = self.entries.get(key).map(Bytes::from_owner);
+        Box::pin(std::future::ready(Ok(value)))
     }
 
     fn set<'a>(

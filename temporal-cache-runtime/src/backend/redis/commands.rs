@@ -9,7 +9,7 @@ use ::redis::Value;
 use super::errors::unexpected;
 use super::near::NearCache;
 use super::{RedisCacheBackend, scripts};
-use crate::backend::{BackendError, BoxFuture, CacheBackend, Claim, Storage, Watch};
+use crate::backend::{BackendError, BoxFuture, Bytes, CacheBackend, Claim, Storage, Watch};
 
 pub(super) fn lease_key(key: &str) -> String {
     format!("{key}:lease")
@@ -29,21 +29,23 @@ fn millis(duration: Duration) -> Vec<u8> {
 
 impl CacheBackend for RedisCacheBackend {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, BackendError>> {
+        if self.near.is_some() {
+            return Box::pin(async move { Ok(self.get_shared(key).await?.map(Vec::from)) });
+        }
+        Box::pin(self.get_from_redis(key))
+    }
+
+    fn get_shared<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Bytes>, BackendError>> {
         if let Some(near) = self.near() {
             if let Some(value) = near.get(key) {
                 return Box::pin(std::future::ready(Ok(Some(value))));
             }
             return Box::pin(self.get_through(near, key));
         }
-        Box::pin(self.guarded(key, move || async move {
-            let mut connection = self.connection().await?;
-            self.bounded(
-                ::redis::cmd("GET")
-                    .arg(key)
-                    .query_async::<Option<Vec<u8>>>(&mut connection),
-            )
-            .await
-        }))
+        Box::pin(async move { Ok(self.get_from_redis(key).await?.map(Bytes::from)) })
     }
 
     fn set<'a>(
@@ -217,13 +219,27 @@ impl RedisCacheBackend {
         })
     }
 
+    /// One `GET`.
+    async fn get_from_redis(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        self.guarded(key, move || async move {
+            let mut connection = self.connection().await?;
+            self.bounded(
+                ::redis::cmd("GET")
+                    .arg(key)
+                    .query_async::<Option<Vec<u8>>>(&mut connection),
+            )
+            .await
+        })
+        .await
+    }
+
     /// A read through the near cache that missed: the value and its remaining TTL in one round
     /// trip, kept near unless its key changed meanwhile.
     async fn get_through(
         &self,
         near: &NearCache,
         key: &str,
-    ) -> Result<Option<Vec<u8>>, BackendError> {
+    ) -> Result<Option<Bytes>, BackendError> {
         let ticket = near.ticket(key);
         let (value, ttl_millis) = self
             .guarded(key, move || async move {
@@ -239,6 +255,7 @@ impl RedisCacheBackend {
                 .await
             })
             .await?;
+        let value = value.map(Bytes::from);
         if let Some(value) = &value {
             near.fill(ticket, key, value, ttl_millis);
         }

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use moka::Expiry;
 use moka::sync::Cache;
 
@@ -60,7 +61,7 @@ pub struct NearCacheStats {
 
 #[derive(Clone)]
 struct NearEntry {
-    value: Arc<[u8]>,
+    value: Bytes,
     /// When Redis's own TTL ends; `None` for an entry without one.
     deadline: Option<Instant>,
 }
@@ -134,7 +135,7 @@ impl NearCache {
     }
 
     /// The value under `key`, if it is held, tracking is up and its Redis TTL has not ended.
-    pub(super) fn get(&self, key: &str) -> Option<Vec<u8>> {
+    pub(super) fn get(&self, key: &str) -> Option<Bytes> {
         if self.tracking_up.load(Ordering::Acquire)
             && let Some(entry) = self.entries.get(key)
             && entry
@@ -142,7 +143,7 @@ impl NearCache {
                 .is_none_or(|deadline| Instant::now() < deadline)
         {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Some(entry.value.to_vec());
+            return Some(entry.value);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         None
@@ -165,7 +166,7 @@ impl NearCache {
 
     /// Keeps `value`, read from Redis under `ticket`, with `ttl_millis` as `PTTL` answered
     /// (`-1`: no TTL), unless an invalidation of its key or a tracking reset came in between.
-    pub(super) fn fill(&self, ticket: FillTicket, key: &str, value: &[u8], ttl_millis: i64) {
+    pub(super) fn fill(&self, ticket: FillTicket, key: &str, value: &Bytes, ttl_millis: i64) {
         if !ticket.tracking_up || ttl_millis == -2 || ttl_millis == 0 {
             return;
         }
@@ -176,7 +177,7 @@ impl NearCache {
         self.entries.insert(
             Arc::clone(&key),
             NearEntry {
-                value: Arc::from(value),
+                value: value.clone(),
                 deadline,
             },
         );

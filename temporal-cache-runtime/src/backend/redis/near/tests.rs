@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use super::NearCache;
 
 const NO_TTL: i64 = -1;
@@ -14,7 +16,7 @@ fn tracking() -> NearCache {
 
 fn read_through(near: &NearCache, key: &str, value: &[u8], ttl_millis: i64) {
     let ticket = near.ticket(key);
-    near.fill(ticket, key, value, ttl_millis);
+    near.fill(ticket, key, &Bytes::copy_from_slice(value), ttl_millis);
 }
 
 #[test]
@@ -32,7 +34,7 @@ fn keeps_nothing_read_before_tracking_started() {
     let near = NearCache::new(1 << 20);
     let ticket = near.ticket("k");
     near.tracking_started();
-    near.fill(ticket, "k", b"v1", NO_TTL);
+    near.fill(ticket, "k", &Bytes::from_static(b"v1"), NO_TTL);
     assert_eq!(near.get("k"), None);
 }
 
@@ -42,7 +44,7 @@ fn a_fill_that_raced_an_invalidation_of_its_key_is_dropped() {
     let ticket = near.ticket("k");
     // Redis reports a write after it answered the read, and the report is handled first.
     near.invalidate("k");
-    near.fill(ticket, "k", b"old", NO_TTL);
+    near.fill(ticket, "k", &Bytes::from_static(b"old"), NO_TTL);
     assert_eq!(near.get("k"), None);
     // The next read keeps what it finds.
     read_through(&near, "k", b"new", NO_TTL);
@@ -71,7 +73,7 @@ fn a_reset_empties_it_and_stops_serving_until_tracking_is_back() {
         None,
         "the entry from before the reset is gone"
     );
-    near.fill(in_flight, "other", b"x", NO_TTL);
+    near.fill(in_flight, "other", &Bytes::from_static(b"x"), NO_TTL);
     assert_eq!(
         near.get("other"),
         None,
