@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! temporal-cache-bench [--output <path>]    # default: BENCHMARKS.md at the workspace root
+//! temporal-cache-bench --only hits           # the hits section alone, on stdout; writes nothing
+//! temporal-cache-bench --only near           # the hits, then the near cache section on stdout
 //! ```
 //!
 //! It starts its own `redis-server` on a free loopback port, runs every measurement with fixed
@@ -35,7 +37,7 @@ use crate::machine::Machine;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
 use crate::scenarios::{
-    commands, faults, hits, invalidation, metrics, misses, production, storage, workflows,
+    commands, faults, hits, invalidation, metrics, misses, near, production, storage, workflows,
 };
 
 /// Where the report goes unless `--output` says otherwise: the workspace root.
@@ -63,8 +65,8 @@ fn main() -> ExitCode {
                 runtime.block_on(flight::worker(rest))
             }
             // On a worker thread, as a worker runs activities (not on the thread that blocks).
-            _ => output_path(&args)
-                .and_then(|output| runtime.block_on(async { tokio::spawn(bench(output)).await? })),
+            _ => parse_run(&args)
+                .and_then(|run| runtime.block_on(async { tokio::spawn(bench(run)).await? })),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,16 +82,30 @@ fn write(path: &std::path::Path, text: &str) -> BenchResult<()> {
         .map_err(|error| format!("cannot write {}: {error}", path.display()).into())
 }
 
-fn output_path(args: &[String]) -> BenchResult<PathBuf> {
+/// What one run of the bench does.
+enum Run {
+    /// Every section; the report is printed and written to this path.
+    All(PathBuf),
+    /// The hits section alone, printed and not written: for quick before-and-after figures.
+    OnlyHits,
+    /// The hits section's entries, then the near cache section alone, printed and not written.
+    OnlyNear,
+}
+
+fn parse_run(args: &[String]) -> BenchResult<Run> {
     match args {
-        [] => Ok(default_output()),
-        [flag, path] if flag == "--output" => Ok(PathBuf::from(path)),
-        _ => Err("usage: temporal-cache-bench [--output <path>]".into()),
+        [] => Ok(Run::All(default_output())),
+        [flag, path] if flag == "--output" => Ok(Run::All(PathBuf::from(path))),
+        [flag, section] if flag == "--only" && section == "hits" => Ok(Run::OnlyHits),
+        [flag, section] if flag == "--only" && section == "near" => Ok(Run::OnlyNear),
+        _ => {
+            Err("usage: temporal-cache-bench [--output <path> | --only hits | --only near]".into())
+        }
     }
 }
 
-/// Runs every measurement, then prints and writes the report.
-async fn bench(output: PathBuf) -> BenchResult<()> {
+/// Runs every measurement (or only the hits), then prints and writes the report.
+async fn bench(run: Run) -> BenchResult<()> {
     let started = Instant::now();
     let server = RedisServer::start()?;
     eprintln!("redis-server ready at {}", server.url());
@@ -102,6 +118,19 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
     scenarios::connect_global_backend().await?;
 
     let hits = hits::measure(&client).await?;
+    let output = match run {
+        Run::All(output) => output,
+        Run::OnlyHits => {
+            print!("{}", report::hits_markdown(&hits));
+            return Ok(());
+        }
+        Run::OnlyNear => {
+            let near = near::measure(&server.url(), Arc::clone(&backend)).await?;
+            print!("{}", report::near_markdown(&near));
+            return Ok(());
+        }
+    };
+    let near = near::measure(&server.url(), Arc::clone(&backend)).await?;
     let misses = misses::measure().await?;
     let costs = commands::measure(server.socket_addr(), &mut admin, backend).await?;
     let identical = flight::measure(Flight::Identical, &server.url()).await?;
@@ -116,6 +145,7 @@ async fn bench(output: PathBuf) -> BenchResult<()> {
     let report = Report {
         machine,
         hits,
+        near,
         misses,
         costs,
         identical,

@@ -29,6 +29,9 @@ pub(crate) const HELPER_MISS_WALL_MAX_RATIO: f64 = 1.05;
 /// Hits from many tasks must reach this share of the bare GET rate with as many tasks.
 pub(crate) const CONCURRENT_HITS_MIN_RATIO: f64 = 0.9;
 
+/// A hit served from the near cache may take at most this share of a bare GET (p50 over p50).
+pub(crate) const NEAR_HIT_P50_MAX_RATIO: f64 = 0.05;
+
 /// Identical concurrent calls must run the body this many times in all.
 pub(crate) const FLIGHT_MAX_BODY_RUNS: usize = 1;
 

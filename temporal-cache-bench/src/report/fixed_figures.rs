@@ -21,6 +21,7 @@ use crate::scenarios::hits::{HitReport, Round, SizeReport};
 use crate::scenarios::invalidation::{InvalidationReport, Removal};
 use crate::scenarios::metrics::{MetricsReport, RecordingHits};
 use crate::scenarios::misses::{MissReport, MissRounds};
+use crate::scenarios::near::{NearReport, NearRound, NearSize, WriteDelay};
 use crate::scenarios::production::{Failover, HitAgainstFloor, ProductionReport};
 use crate::scenarios::storage::{FormHits, StorageReport};
 use crate::scenarios::workflows::{Kind, WallTimes, WorkflowReport};
@@ -162,6 +163,22 @@ fn recording(
     }
 }
 
+/// The near cache's rounds for one size, its copies `copy_factor` times dearer than 233 B.
+fn near_size(entry_bytes: usize, copy_factor: u64) -> NearSize {
+    let round = |offset: u64| NearRound {
+        network_get: latency(45 + offset, 90, 20_000.0),
+        near_get: latency(copy_factor / 10 + 1, 3 * copy_factor / 10 + 2, 900_000.0),
+        moka_get: latency(1, 1, 5_000_000.0),
+        activity_hit: latency(3 + copy_factor, 8 + copy_factor, 250_000.0),
+        network_concurrent: 60_000.0 + offset as f64,
+        near_concurrent: 500_000.0 / copy_factor as f64,
+    };
+    NearSize {
+        entry_bytes,
+        rounds: vec![round(0), round(2), round(1)],
+    }
+}
+
 /// A report whose every figure is a constant.
 fn fixed_report() -> Report {
     Report {
@@ -175,6 +192,16 @@ fn fixed_report() -> Report {
             small: size(233, 20_000, 76),
             large: size(101_388, 2_000, 105),
             fallbacks: 1,
+        },
+        near: NearReport {
+            small: near_size(233, 1),
+            large: near_size(101_388, 40),
+            write_delay: WriteDelay {
+                after_write: (micros(60), micros(140), micros(900)),
+                after_ack: (micros(25), micros(90), micros(700)),
+                writes: 500,
+                stale_reads_after_ack: 12,
+            },
         },
         misses: MissReport {
             default: MissRounds {

@@ -17,10 +17,12 @@ pub(super) fn p50_p99(p50: Duration, p99: Duration) -> String {
     format!("p50 {}, p99 {}", duration(p50), duration(p99))
 }
 
-/// `8.4 µs`, `45 µs`, `1.25 ms`, `12.5 ms`, `200 ms`, `1.02 s`.
+/// `85 ns`, `8.4 µs`, `45 µs`, `1.25 ms`, `12.5 ms`, `200 ms`, `1.02 s`.
 pub(super) fn duration(duration: Duration) -> String {
     let micros = duration.as_secs_f64() * 1e6;
-    if micros < 10.0 {
+    if micros < 1.0 {
+        format!("{:.0} ns", micros * 1e3)
+    } else if micros < 10.0 {
         format!("{micros:.1} µs")
     } else if micros < 1_000.0 {
         format!("{micros:.0} µs")
@@ -73,6 +75,7 @@ mod tests {
 
     #[test]
     fn durations_keep_three_significant_digits_or_so() {
+        assert_eq!(duration(Duration::from_nanos(85)), "85 ns");
         assert_eq!(duration(Duration::from_nanos(8_420)), "8.4 µs");
         assert_eq!(duration(Duration::from_micros(45)), "45 µs");
         assert_eq!(duration(Duration::from_micros(1_250)), "1.25 ms");

@@ -17,6 +17,7 @@ mod machine;
 mod method;
 mod metrics;
 mod misses;
+mod near;
 mod production;
 mod storage;
 mod summary;
@@ -32,15 +33,33 @@ use crate::scenarios::hits::HitReport;
 use crate::scenarios::invalidation::InvalidationReport;
 use crate::scenarios::metrics::MetricsReport;
 use crate::scenarios::misses::MissReport;
+use crate::scenarios::near::NearReport;
 use crate::scenarios::production::ProductionReport;
 use crate::scenarios::storage::StorageReport;
 use crate::scenarios::workflows::WorkflowReport;
 use summary::SummaryRow;
 
+/// The hits' summary rows and section alone, for `--only hits`.
+pub(crate) fn hits_markdown(hits: &HitReport) -> String {
+    let mut out = String::new();
+    summary::section(&mut out, &hits::summary_rows(hits));
+    hits::section(&mut out, hits);
+    out
+}
+
+/// The near cache's summary rows and section alone, for `--only near`.
+pub(crate) fn near_markdown(report: &NearReport) -> String {
+    let mut out = String::new();
+    summary::section(&mut out, &near::summary_rows(report));
+    near::section(&mut out, report);
+    out
+}
+
 /// Everything one run measured.
 pub(crate) struct Report {
     pub(crate) machine: Machine,
     pub(crate) hits: HitReport,
+    pub(crate) near: NearReport,
     pub(crate) misses: MissReport,
     pub(crate) costs: CallCosts,
     pub(crate) identical: FlightReport,
@@ -66,6 +85,7 @@ impl Report {
         summary::section(&mut out, &self.summary_rows());
         out.push_str("## Details\n\n");
         hits::section(&mut out, &self.hits);
+        near::section(&mut out, &self.near);
         misses::section(&mut out, &self.misses);
         commands::section(&mut out, &self.costs);
         flight::section(&mut out, [&self.identical, &self.long_body]);
@@ -91,6 +111,7 @@ impl Report {
     fn summary_rows(&self) -> Vec<SummaryRow> {
         [
             hits::summary_rows(&self.hits),
+            near::summary_rows(&self.near),
             misses::summary_rows(&self.misses),
             commands::summary_rows(&self.costs),
             flight::summary_rows(&self.identical, &self.long_body),

@@ -7,6 +7,7 @@ pub(crate) mod hits;
 pub(crate) mod invalidation;
 pub(crate) mod metrics;
 pub(crate) mod misses;
+pub(crate) mod near;
 pub(crate) mod production;
 pub(crate) mod storage;
 pub(crate) mod workflows;
