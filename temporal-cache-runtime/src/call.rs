@@ -8,6 +8,7 @@
 //! a miss (or a skipped store), and the body's own outcome is what the caller gets.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use temporalio_sdk::activities::ActivityContext;
@@ -24,7 +25,9 @@ use crate::value;
 /// Runs an async cached activity: serves a hit, or runs `body` and stores its successful result.
 ///
 /// The key is finished here, before the returned future exists, so that the key's hasher never
-/// takes room in it.
+/// takes room in it. The future holds the context once and serves a hit in place; a call that
+/// runs the body continues in a box (see [`run_body`]), so that neither the body's state nor the
+/// store's widens the future of every hit.
 #[doc(hidden)]
 pub fn run<R, F, Fut>(
     entry: Entry,
@@ -37,11 +40,22 @@ where
     Fut: Future<Output = R>,
 {
     let keyed = keyed(entry, &ctx);
-    run_keyed(keyed, ctx, codec, body)
+    async move {
+        let acquired = match keyed {
+            Some(keyed) => verdict(keyed, codec, &ctx).await,
+            None => None,
+        };
+        match acquired {
+            Some(Acquired::Hit(outcome)) => outcome,
+            acquired => Box::pin(run_body(acquired, ctx, codec, body)).await,
+        }
+    }
 }
 
-async fn run_keyed<R, F, Fut>(
-    keyed: Option<Keyed>,
+/// The rest of a call that was not served a hit: `acquired` is its verdict (`None`: it runs
+/// uncached). A miss runs the body and stores its result.
+async fn run_body<R, F, Fut>(
+    acquired: Option<Acquired<R>>,
     ctx: ActivityContext,
     codec: OutcomeCodec<R>,
     body: F,
@@ -50,31 +64,30 @@ where
     F: FnOnce(ActivityContext) -> Fut,
     Fut: Future<Output = R>,
 {
-    let Some(keyed) = keyed else {
-        return body(ctx).await;
-    };
-    let caller = Caller::of(&ctx);
-    let Some(acquired) = verdict(keyed, codec, &caller, &ctx).await else {
-        return body(ctx).await;
-    };
-    let metrics = caller.metrics;
-    let slot = match acquired {
-        Acquired::Hit(outcome) => return outcome,
-        Acquired::Cancelled => match codec.cancelled() {
+    let (slot, stale) = match acquired {
+        None => return body(ctx).await,
+        Some(Acquired::Hit(outcome)) => return outcome,
+        Some(Acquired::Cancelled) => match codec.cancelled() {
             Some(cancelled) => return cancelled,
             None => return body(ctx).await,
         },
-        Acquired::Run(slot) => slot,
+        Some(Acquired::Run(slot)) => (slot, None),
+        Some(Acquired::Refresh { slot, stale }) => (slot, Some(stale)),
     };
+    let metrics = Caller::of(&ctx).metrics;
     let started = Instant::now();
     let outcome = body(ctx).await;
     let raw = value::raw(&outcome, codec, slot.storage());
     if raw.is_some() {
         metrics.body_ran(started.elapsed());
     }
+    let answer = match stale {
+        Some(stale) => slot.answer(outcome, stale, codec),
+        None => outcome,
+    };
     let bytes = slot.stored_form(raw).await;
     slot.finish(bytes).await;
-    outcome
+    answer
 }
 
 /// Runs a sync cached activity (on the blocking thread the SDK runs it on), driving the async
@@ -90,21 +103,30 @@ where
     };
     let wait = keyed.spec.lock.map_or(Duration::ZERO, |lock| lock.wait);
     let metrics = Caller::of(&ctx).metrics;
-    let acquired = {
-        let ctx = ctx.clone();
-        blocking::wait_for(
-            async move { verdict(keyed, codec, &Caller::of(&ctx), &ctx).await },
-            wait + blocking::BRIDGE_LIMIT,
-        )
-    };
-    let slot = match acquired {
+    // Shared with the lookup's task rather than cloned for it: the task drops its share before it
+    // answers, so the context is taken back whole unless the lookup outlived the wait.
+    let shared = Arc::new(ctx);
+    let acquired = blocking::wait_for(
+        {
+            let ctx = Arc::clone(&shared);
+            async move {
+                let acquired = verdict(keyed, codec, &ctx).await;
+                drop(ctx);
+                acquired
+            }
+        },
+        wait + blocking::BRIDGE_LIMIT,
+    );
+    let ctx = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
+    let (slot, stale) = match acquired {
         Ok(None) => return body(ctx),
         Ok(Some(Acquired::Hit(outcome))) => return outcome,
         Ok(Some(Acquired::Cancelled)) => match codec.cancelled() {
             Some(cancelled) => return cancelled,
             None => return body(ctx),
         },
-        Ok(Some(Acquired::Run(slot))) => slot,
+        Ok(Some(Acquired::Run(slot))) => (slot, None),
+        Ok(Some(Acquired::Refresh { slot, stale })) => (slot, Some(stale)),
         Err(error) => {
             metrics.fallback(FallbackReason::of(error.kind()));
             let info = ctx.info();
@@ -125,6 +147,10 @@ where
     if raw.is_some() {
         metrics.body_ran(started.elapsed());
     }
+    let answer = match stale {
+        Some(stale) => slot.answer(outcome, stale, codec),
+        None => outcome,
+    };
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = blocking::wait_for(
         async move {
@@ -133,29 +159,48 @@ where
         },
         blocking::BRIDGE_LIMIT,
     );
-    outcome
+    answer
 }
 
 /// How the call proceeds: its directive first, if it carries one (see [`directive`]), then the
 /// lookup and single-flight. `None` runs the body uncached: a bypass, or a refresh the backend
 /// could not make. A lookup-only call (`execute_cached!`'s local activity) is served its hit or
 /// its miss, never the body.
-async fn verdict<R>(
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps a second copy of its arguments in its future, and this one is \
+              in every hit's (so are `lock::acquire` and the lookup)"
+)]
+fn verdict<R>(
+    keyed: Keyed,
+    codec: OutcomeCodec<R>,
+    ctx: &ActivityContext,
+) -> impl Future<Output = Option<Acquired<R>>> {
+    async move {
+        let caller = Caller::of(ctx);
+        if directive::may_apply(ctx) {
+            // Boxed: directives are the rare case, and their state would widen every call's
+            // future.
+            return Box::pin(directed(keyed, codec, &caller, ctx)).await;
+        }
+        Some(acquire(keyed, codec, &caller, ctx).await)
+    }
+}
+
+/// [`verdict`] for a call whose directive may change its route.
+async fn directed<R>(
     keyed: Keyed,
     codec: OutcomeCodec<R>,
     caller: &Caller<'_>,
     ctx: &ActivityContext,
 ) -> Option<Acquired<R>> {
-    if directive::may_apply(ctx) {
-        // Boxed: directives are the rare case, and their state would widen every call's future.
-        match Box::pin(directive::apply(ctx, &keyed, caller)).await {
-            Route::Cached => {}
-            Route::Uncached => return None,
-            Route::LookupOnly => {
-                if let Some(missed) = codec.missed() {
-                    let served = Box::pin(lock::peek(keyed, codec, caller)).await;
-                    return Some(Acquired::Hit(served.unwrap_or(missed)));
-                }
+    match directive::apply(ctx, &keyed, caller).await {
+        Route::Cached => {}
+        Route::Uncached => return None,
+        Route::LookupOnly => {
+            if let Some(missed) = codec.missed() {
+                let served = lock::peek(keyed, codec, caller).await;
+                return Some(Acquired::Hit(served.unwrap_or(missed)));
             }
         }
     }

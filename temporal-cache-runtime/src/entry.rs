@@ -21,7 +21,7 @@ pub struct Entry {
 #[allow(
     clippy::large_enum_variant,
     reason = "an entry lives on the stack until its key is finished, before any `.await`: \
-              boxing the 2 KB hasher would cost every call an allocation for nothing"
+              boxing its key builder would cost every call an allocation for nothing"
 )]
 enum State {
     /// Caching is off, or the activity never caches (`no_cache`): there is no entry.

@@ -263,7 +263,7 @@ pub mod __private {
     pub use crate::key::Scope;
     pub use crate::lookup::execute_cached;
     pub use crate::outcome::{CacheableValue, Outcome, OutcomeCodec, outcome_codec};
-    pub use crate::spec::{CacheSpec, LockSpec, Namespaces};
+    pub use crate::spec::{CacheSpec, LockSpec, Namespaces, OnError};
     pub use core::option::Option::{None, Some};
     pub use core::time::Duration;
     pub use temporalio_sdk::activities::ActivityContext;
@@ -308,6 +308,8 @@ pub mod __private {
             source_hash: None,
             lock: None,
             namespaces: Namespaces::Isolated,
+            stale: None,
+            on_error: OnError::Fail,
         };
         let scope = Scope {
             activity_type: "Fuzz::target",

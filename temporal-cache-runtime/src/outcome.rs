@@ -46,6 +46,20 @@ pub trait Outcome: Sized {
     /// to serve, if this kind of outcome can say so: a non-retryable failure of type
     /// [`MISS_FAILURE_TYPE`].
     fn missed() -> Option<Self>;
+
+    /// How this outcome failed, if it is an application failure a stale value may answer
+    /// (`on_error`): a cancellation is never answered that way.
+    fn failure(&self) -> Option<Failure>;
+}
+
+/// An application failure of an activity body, as `on_error` sees it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Temporal would retry the activity.
+    Retryable,
+    /// The failure is marked non-retryable: retrying cannot help.
+    NonRetryable,
 }
 
 /// The failure type a lookup that found nothing fails with.
@@ -73,6 +87,16 @@ impl<T> Outcome for Result<T, ActivityError> {
             .build();
         Some(Err(failure.into()))
     }
+
+    fn failure(&self) -> Option<Failure> {
+        match self {
+            Err(ActivityError::Application(failure)) if failure.is_non_retryable() => {
+                Some(Failure::NonRetryable)
+            }
+            Err(ActivityError::Application(_)) => Some(Failure::Retryable),
+            Ok(_) | Err(_) => None,
+        }
+    }
 }
 
 /// An activity declared without a return type: there is nothing to store but the fact that it
@@ -92,6 +116,10 @@ impl Outcome for () {
     }
 
     fn missed() -> Option<Self> {
+        None
+    }
+
+    fn failure(&self) -> Option<Failure> {
         None
     }
 }
@@ -114,6 +142,7 @@ pub struct OutcomeCodec<R> {
     from_payload: FromPayload<R>,
     cancelled: fn() -> Option<R>,
     missed: fn() -> Option<R>,
+    failure: fn(&R) -> Option<Failure>,
 }
 
 type ToPayload<R> =
@@ -150,6 +179,7 @@ where
         },
         cancelled: R::cancelled,
         missed: R::missed,
+        failure: R::failure,
     }
 }
 
@@ -192,5 +222,10 @@ impl<R> OutcomeCodec<R> {
     /// The outcome of a lookup that found nothing to serve, if `R` can express it.
     pub(crate) fn missed(self) -> Option<R> {
         (self.missed)()
+    }
+
+    /// How `outcome` failed, if it is an application failure.
+    pub(crate) fn failure(self, outcome: &R) -> Option<Failure> {
+        (self.failure)(outcome)
     }
 }

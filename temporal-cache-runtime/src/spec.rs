@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::outcome::Failure;
+
 /// What `#[cached_activity(...)]` decided about an activity, fixed at compile time.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +18,65 @@ pub struct CacheSpec {
     pub lock: Option<LockSpec>,
     /// Whether entries are kept per Temporal namespace (the default) or shared by all of them.
     pub namespaces: Namespaces,
+    /// How long an entry is kept and served stale after `ttl` ends (`stale`); `None` when
+    /// entries are not served stale.
+    pub stale: Option<Duration>,
+    /// What a call whose body fails does when it holds a stale value (`on_error`).
+    pub on_error: OnError,
+}
+
+impl CacheSpec {
+    /// How long the backend keeps an entry: its `ttl`, and its stale window after it.
+    pub(crate) fn stored_ttl(&self) -> Option<Duration> {
+        self.ttl.map(|ttl| ttl + self.stale.unwrap_or_default())
+    }
+
+    /// For an entry stored now: until when it is fresh, in milliseconds since the Unix epoch, if
+    /// it has a stale window (`None` otherwise: it is fresh as long as it exists).
+    pub(crate) fn fresh_until_from_now(&self) -> Option<u64> {
+        self.stale?;
+        let ttl = u64::try_from(self.ttl?.as_millis()).unwrap_or(u64::MAX);
+        Some(now_millis().saturating_add(ttl))
+    }
+
+    /// Whether an entry fresh until `fresh_until` must be served as stale now.
+    pub(crate) fn is_stale(&self, fresh_until: Option<u64>) -> bool {
+        self.stale.is_some() && fresh_until.is_some_and(|until| now_millis() >= until)
+    }
+}
+
+/// Milliseconds since the Unix epoch: the freshness deadlines of entries are wall-clock times,
+/// since every worker that reads an entry compares it with its own clock.
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+impl OnError {
+    /// Whether a body that failed with `failure` is answered with the stale value.
+    pub(crate) fn serves_stale(self, failure: Failure) -> bool {
+        match self {
+            Self::Fail => false,
+            Self::Stale => failure == Failure::Retryable,
+            Self::StaleAlways => true,
+        }
+    }
+}
+
+/// What a call whose body fails does when it found a stale value.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    /// The error reaches the caller (the default).
+    Fail,
+    /// `on_error = "stale"`: a retryable failure is answered with the stale value.
+    Stale,
+    /// `on_error = "stale_always"`: any failure, non-retryable ones included, is answered with
+    /// the stale value.
+    StaleAlways,
 }
 
 /// Whose entries a call may be served: its own namespace's, or every namespace's.

@@ -19,6 +19,8 @@ pub(crate) enum Key {
     Lock,
     LockTtl,
     LockWait,
+    Stale,
+    OnError,
 }
 
 /// The syntax of a key's value.
@@ -44,7 +46,7 @@ pub(crate) struct Entry {
 
 impl Key {
     /// Every key, in the order the "unknown argument" message lists them.
-    pub(crate) const ALL: [Self; 9] = [
+    pub(crate) const ALL: [Self; 11] = [
         Self::Policy,
         Self::Ttl,
         Self::Exclude,
@@ -54,6 +56,8 @@ impl Key {
         Self::Lock,
         Self::LockTtl,
         Self::LockWait,
+        Self::Stale,
+        Self::OnError,
     ];
 
     /// The table itself.
@@ -68,6 +72,8 @@ impl Key {
             Self::Lock => ("lock", Syntax::Bool, "false"),
             Self::LockTtl => ("lock_ttl", Syntax::Str, "\"30s\""),
             Self::LockWait => ("lock_wait", Syntax::Str, "\"5m\""),
+            Self::Stale => ("stale", Syntax::Str, "\"10m\""),
+            Self::OnError => ("on_error", Syntax::Str, "\"stale\""),
         };
         Entry {
             name,
@@ -118,8 +124,8 @@ mod tests {
     fn the_list_reads_as_a_sentence() {
         assert_eq!(
             Key::list(),
-            "`policy`, `ttl`, `exclude`, `version`, `backend`, `namespaces`, `lock`, `lock_ttl` \
-             and `lock_wait`"
+            "`policy`, `ttl`, `exclude`, `version`, `backend`, `namespaces`, `lock`, `lock_ttl`, \
+             `lock_wait`, `stale` and `on_error`"
         );
     }
 }

@@ -37,6 +37,18 @@ pub(crate) enum Namespaces {
     Shared,
 }
 
+/// What a call does when its body fails and the entry it found has turned stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnError {
+    /// The error reaches the caller (the default).
+    Fail,
+    /// `on_error = "stale"`: a retryable error is answered with the stale value.
+    Stale,
+    /// `on_error = "stale_always"`: any failure, non-retryable ones included, is answered with
+    /// the stale value.
+    StaleAlways,
+}
+
 /// Validated arguments.
 pub(crate) struct Args {
     pub(crate) policy: Policy,
@@ -47,6 +59,9 @@ pub(crate) struct Args {
     pub(crate) namespaces: Namespaces,
     /// Single-flight: lease length and wait bound; `None` for `lock = false`.
     pub(crate) lock: Option<Lock>,
+    /// How long an entry is kept and served stale after its `ttl`, in milliseconds.
+    pub(crate) stale_millis: Option<u64>,
+    pub(crate) on_error: OnError,
 }
 
 #[derive(Debug, Clone, Copy)]

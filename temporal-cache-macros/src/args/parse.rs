@@ -173,7 +173,7 @@ mod tests {
         let args = parse(quote! {
             policy = "inputs", ttl = "1h", exclude = [a, b], version = "2",
             backend = &*BACKEND, namespaces = "shared", lock = false, lock_ttl = "30s",
-            lock_wait = "5m",
+            lock_wait = "5m", stale = "10m", on_error = "stale",
         });
         let keys: Vec<Key> = args
             .iter()
@@ -214,8 +214,8 @@ mod tests {
             [
                 "`ttl` takes a string literal, as in `ttl = \"1h\"`",
                 "unknown argument `colour`; #[cached_activity] takes `policy`, `ttl`, `exclude`, \
-                 `version`, `backend`, `namespaces`, `lock`, `lock_ttl` and `lock_wait`, as in \
-                 #[cached_activity(policy = \"inputs\", ttl = \"1h\")]",
+                 `version`, `backend`, `namespaces`, `lock`, `lock_ttl`, `lock_wait`, `stale` and \
+                 `on_error`, as in #[cached_activity(policy = \"inputs\", ttl = \"1h\")]",
                 "`lock` takes `true` or `false`",
             ]
         );
@@ -232,7 +232,8 @@ mod tests {
             [
                 "`backend` takes an expression, as in `backend = &*BACKEND`",
                 "expected an argument such as `ttl = \"1h\"`; the arguments are `policy`, `ttl`, \
-                 `exclude`, `version`, `backend`, `namespaces`, `lock`, `lock_ttl` and `lock_wait`",
+                 `exclude`, `version`, `backend`, `namespaces`, `lock`, `lock_ttl`, `lock_wait`, \
+                 `stale` and `on_error`",
             ]
         );
     }

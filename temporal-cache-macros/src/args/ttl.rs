@@ -1,5 +1,5 @@
-//! The duration grammar of `ttl`, `lock_ttl` and `lock_wait`, checked at compile time: `"90s"`,
-//! `"15m"`, `"1h30m"`, `"500ms"`, `"7d"` or `"never"`.
+//! The duration grammar of `ttl`, `stale`, `lock_ttl` and `lock_wait`, checked at compile time:
+//! `"90s"`, `"15m"`, `"1h30m"`, `"500ms"`, `"7d"` or `"never"`.
 
 use super::key::Key;
 
@@ -42,7 +42,7 @@ pub(crate) enum TtlError {
 }
 
 impl TtlError {
-    /// The reason, worded for the argument `key` (`ttl`, `lock_ttl` or `lock_wait`).
+    /// The reason, worded for the argument `key` (`ttl`, `stale`, `lock_ttl` or `lock_wait`).
     pub(crate) fn describe(&self, key: Key) -> String {
         let never = if key == Key::Ttl {
             " (or \"never\")"

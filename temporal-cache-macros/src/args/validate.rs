@@ -7,7 +7,7 @@ use syn::{Ident, LitStr};
 use super::key::Key;
 use super::parse::{Arg, Value};
 use super::ttl::{self, Ttl};
-use super::{Args, Lock, Namespaces, Policy};
+use super::{Args, Lock, Namespaces, OnError, Policy};
 use crate::errors::Errors;
 
 /// The policies, by the name `policy = "..."` gives them.
@@ -21,6 +21,13 @@ const POLICIES: [(&str, Policy); 3] = [
 const NAMESPACES: [(&str, Namespaces); 2] = [
     ("isolated", Namespaces::Isolated),
     ("shared", Namespaces::Shared),
+];
+
+/// What a failing body may do, by the name `on_error = "..."` gives it.
+const ON_ERROR: [(&str, OnError); 3] = [
+    ("fail", OnError::Fail),
+    ("stale", OnError::Stale),
+    ("stale_always", OnError::StaleAlways),
 ];
 
 /// The default TTL when none is given: long enough to matter, short enough that a forgotten TTL
@@ -45,6 +52,8 @@ pub(crate) fn validate(
         backend: None,
         namespaces: Namespaces::Isolated,
         lock: None,
+        stale_millis: None,
+        on_error: OnError::Fail,
     };
     let mut lock = Lock {
         lease_millis: DEFAULT_LOCK_TTL_MILLIS,
@@ -106,6 +115,14 @@ pub(crate) fn validate(
                     Err(error) => errors.push(error),
                 }
             }
+            (Key::Stale, Value::Str(lit)) => match finite_duration(Key::Stale, lit) {
+                Ok(millis) => args.stale_millis = Some(millis),
+                Err(error) => errors.push(error),
+            },
+            (Key::OnError, Value::Str(lit)) => match named(lit, &ON_ERROR, Key::OnError) {
+                Ok(on_error) => args.on_error = on_error,
+                Err(error) => errors.push(error),
+            },
             (key, _) => unreachable!(
                 "the parser reads `{}` in the syntax of its table entry",
                 key.name()
@@ -127,6 +144,26 @@ pub(crate) fn validate(
                     ),
                 ));
             }
+        }
+    }
+
+    let given_arg = |key: Key| given.iter().find(|arg| arg.key == key);
+    if args.policy != Policy::NoCache {
+        if let (Some(stale), Ttl::Never) = (given_arg(Key::Stale), args.ttl) {
+            errors.push(syn::Error::new(
+                stale.ident.span(),
+                "`stale` has no effect with ttl = \"never\": entries never turn stale; remove \
+                 `stale`, or give a finite `ttl`",
+            ));
+        }
+        if let (Some(on_error), None) = (given_arg(Key::OnError), args.stale_millis)
+            && args.on_error != OnError::Fail
+        {
+            errors.push(syn::Error::new(
+                on_error.ident.span(),
+                "`on_error` serves a stale value, so it needs `stale`: add a stale window such \
+                 as `stale = \"10m\"` (how long after `ttl` an entry may still be served)",
+            ));
         }
     }
 
@@ -199,16 +236,29 @@ fn exclusion(name: &Ident, inputs: Option<&[&Ident]>, excluded: &[Ident]) -> syn
 
 /// The milliseconds of `lock_ttl` or `lock_wait`: finite, and for a lease long enough to renew.
 fn lock_duration(key: Key, lit: &LitStr) -> syn::Result<u64> {
-    let name = key.name();
-    match ttl::parse(&lit.value()) {
-        Ok(Ttl::Millis(millis)) if key == Key::LockTtl && millis < 3 => Err(syn::Error::new(
+    match finite_duration(key, lit)? {
+        millis if key == Key::LockTtl && millis < 3 => Err(syn::Error::new(
             lit.span(),
-            format!("`{name}` must be at least 3ms: the lease is renewed every third of it"),
+            format!(
+                "`{}` must be at least 3ms: the lease is renewed every third of it",
+                key.name()
+            ),
         )),
+        millis => Ok(millis),
+    }
+}
+
+/// The milliseconds of a duration that must be finite (`lock_ttl`, `lock_wait`, `stale`).
+fn finite_duration(key: Key, lit: &LitStr) -> syn::Result<u64> {
+    match ttl::parse(&lit.value()) {
         Ok(Ttl::Millis(millis)) => Ok(millis),
         Ok(Ttl::Never) => Err(syn::Error::new(
             lit.span(),
-            format!("`{name}` must be a finite duration, such as \"30s\""),
+            format!(
+                "`{}` must be a finite duration, such as {}",
+                key.name(),
+                key.entry().example
+            ),
         )),
         Err(error) => Err(invalid_duration(key, lit, &error)),
     }
@@ -294,8 +344,8 @@ mod tests {
                 "unknown policy \"sometimes\"; expected \"inputs\", \"task_source\" or \
                  \"no_cache\", as in `policy = \"inputs\"`",
                 "unknown argument `colour`; #[cached_activity] takes `policy`, `ttl`, `exclude`, \
-                 `version`, `backend`, `namespaces`, `lock`, `lock_ttl` and `lock_wait`, as in \
-                 #[cached_activity(policy = \"inputs\", ttl = \"1h\")]",
+                 `version`, `backend`, `namespaces`, `lock`, `lock_ttl`, `lock_wait`, `stale` and \
+                 `on_error`, as in #[cached_activity(policy = \"inputs\", ttl = \"1h\")]",
                 "invalid ttl: unknown unit `y`; use ms, s, m, h or d",
                 "`missing` is not an input of this activity; its inputs are `id`",
                 "`id` is excluded twice",
@@ -322,6 +372,52 @@ mod tests {
                  nothing is stored; remove `lock`",
             ]
         );
+    }
+
+    #[test]
+    fn stale_and_on_error_set_their_values() {
+        let (args, errors) = check(
+            quote!(ttl = "200ms", stale = "300ms", on_error = "stale"),
+            &[],
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.stale_millis, Some(300));
+        assert_eq!(args.on_error, OnError::Stale);
+        let (args, errors) = check(quote!(stale = "1m", on_error = "stale_always"), &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.on_error, OnError::StaleAlways);
+        let (args, errors) = check(quote!(on_error = "fail"), &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!((args.stale_millis, args.on_error), (None, OnError::Fail));
+    }
+
+    #[test]
+    fn stale_needs_a_finite_ttl_and_on_error_needs_stale() {
+        let (_, errors) = check(
+            quote!(ttl = "never", stale = "1m", on_error = "sometimes"),
+            &[],
+        );
+        assert_eq!(
+            errors,
+            [
+                "unknown on_error \"sometimes\"; expected \"fail\", \"stale\" or \
+                 \"stale_always\", as in `on_error = \"stale\"`",
+                "`stale` has no effect with ttl = \"never\": entries never turn stale; remove \
+                 `stale`, or give a finite `ttl`",
+            ]
+        );
+        let (_, errors) = check(quote!(on_error = "stale", stale = "never"), &[]);
+        assert_eq!(
+            errors,
+            [
+                "`stale` must be a finite duration, such as \"10m\"",
+                "`on_error` serves a stale value, so it needs `stale`: add a stale window such as \
+                 `stale = \"10m\"` (how long after `ttl` an entry may still be served)",
+            ]
+        );
+        let (_, errors) = check(quote!(policy = "no_cache", stale = "1m"), &[]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("`stale` has no effect with policy = \"no_cache\""));
     }
 
     #[test]

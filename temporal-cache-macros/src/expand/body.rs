@@ -1,7 +1,9 @@
 //! The rewritten activity: its signature exactly as written, and a body that builds the call's
 //! entry and hands the original body to the runtime's `run` (or `run_blocking`). The entry is
-//! built in a block inside the call, so that its key hasher is gone before the first `.await`
-//! and never takes room in the activity's future.
+//! built in a block of its own that the context moves through, so that neither the entry's key
+//! hasher nor a second copy of the context takes room in the activity's future: a local that is
+//! borrowed (the context, for the entry's scope) keeps its room across every later `.await`,
+//! even once it is moved out, unless its block ended before.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -49,7 +51,7 @@ pub(super) fn rewrite(
         // converts errors exactly as it did in the original `async fn`.
         quote_spanned! {result_span=>
             #runtime_at_result::run(
-                { #declare_entry #entry_ident },
+                #entry_ident,
                 #context,
                 #runtime_at_result::outcome_codec(),
                 move |#context_pattern: #runtime::ActivityContext| async move {
@@ -72,7 +74,7 @@ pub(super) fn rewrite(
     } else {
         quote_spanned! {result_span=>
             #runtime_at_result::run_blocking(
-                { #declare_entry #entry_ident },
+                #entry_ident,
                 #context,
                 #runtime_at_result::outcome_codec(),
                 move |#context_pattern: #runtime::ActivityContext| -> #return_type #block,
@@ -95,8 +97,12 @@ pub(super) fn rewrite(
     quote! {
         #(#attrs)*
         #vis #defaultness #sig {
-            #[allow(clippy::used_underscore_binding)]
-            let #context = #user_context;
+            let (#entry_ident, #context) = {
+                #[allow(clippy::used_underscore_binding)]
+                let #context = #user_context;
+                #declare_entry
+                (#entry_ident, #context)
+            };
             #run
         }
     }

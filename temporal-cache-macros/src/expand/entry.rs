@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, ImplItemFn, Type};
 
 use super::runtime;
-use crate::args::{Args, Namespaces, Policy, Ttl};
+use crate::args::{Args, Namespaces, OnError, Policy, Ttl};
 use crate::signature::ActivitySignature;
 use crate::source_hash;
 
@@ -129,6 +129,15 @@ fn spec(function: &ImplItemFn, args: &Args) -> TokenStream {
         Namespaces::Isolated => quote!(#runtime::Namespaces::Isolated),
         Namespaces::Shared => quote!(#runtime::Namespaces::Shared),
     };
+    let stale = match args.stale_millis {
+        Some(millis) => quote!(#runtime::Some(#runtime::Duration::from_millis(#millis))),
+        None => quote!(#runtime::None),
+    };
+    let on_error = match args.on_error {
+        OnError::Fail => quote!(#runtime::OnError::Fail),
+        OnError::Stale => quote!(#runtime::OnError::Stale),
+        OnError::StaleAlways => quote!(#runtime::OnError::StaleAlways),
+    };
     let ident = spec_ident();
     quote! {
         const #ident: #runtime::CacheSpec = #runtime::CacheSpec {
@@ -137,6 +146,8 @@ fn spec(function: &ImplItemFn, args: &Args) -> TokenStream {
             source_hash: #source_hash,
             lock: #lock,
             namespaces: #namespaces,
+            stale: #stale,
+            on_error: #on_error,
         };
     }
 }

@@ -15,40 +15,41 @@ impl Activities {
         ctx: ActivityContext,
         name: String,
     ) -> Result<String, ActivityError> {
-        #[allow(clippy::used_underscore_binding)]
-        let __temporal_cache_context = ctx;
+        let (__temporal_cache_entry, __temporal_cache_context) = {
+            #[allow(clippy::used_underscore_binding)]
+            let __temporal_cache_context = ctx;
+            const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+                ttl: ::temporal_cache_runtime::__private::Some(
+                    ::temporal_cache_runtime::__private::Duration::from_millis(
+                        86400000u64,
+                    ),
+                ),
+                version: "",
+                source_hash: ::temporal_cache_runtime::__private::None,
+                lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
+                    lease: ::temporal_cache_runtime::__private::Duration::from_millis(
+                        10000u64,
+                    ),
+                    wait: ::temporal_cache_runtime::__private::Duration::from_millis(
+                        60000u64,
+                    ),
+                }),
+                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+                stale: ::temporal_cache_runtime::__private::None,
+                on_error: ::temporal_cache_runtime::__private::OnError::Fail,
+            };
+            let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                &__TEMPORAL_CACHE_SPEC,
+                ::temporal_cache_runtime::__private::scope(&__temporal_cache_context),
+                ::temporal_cache_runtime::__private::backend(&*BACKEND),
+            );
+            ::temporal_cache_runtime::__private::key_input::<
+                String,
+            >(&mut __temporal_cache_entry, 0u8, &name);
+            (__temporal_cache_entry, __temporal_cache_context)
+        };
         ::temporal_cache_runtime::__private::run(
-                {
-                    const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
-                        ttl: ::temporal_cache_runtime::__private::Some(
-                            ::temporal_cache_runtime::__private::Duration::from_millis(
-                                86400000u64,
-                            ),
-                        ),
-                        version: "",
-                        source_hash: ::temporal_cache_runtime::__private::None,
-                        lock: ::temporal_cache_runtime::__private::Some(::temporal_cache_runtime::__private::LockSpec {
-                            lease: ::temporal_cache_runtime::__private::Duration::from_millis(
-                                10000u64,
-                            ),
-                            wait: ::temporal_cache_runtime::__private::Duration::from_millis(
-                                60000u64,
-                            ),
-                        }),
-                        namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
-                    };
-                    let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
-                        &__TEMPORAL_CACHE_SPEC,
-                        ::temporal_cache_runtime::__private::scope(
-                            &__temporal_cache_context,
-                        ),
-                        ::temporal_cache_runtime::__private::backend(&*BACKEND),
-                    );
-                    ::temporal_cache_runtime::__private::key_input::<
-                        String,
-                    >(&mut __temporal_cache_entry, 0u8, &name);
-                    __temporal_cache_entry
-                },
+                __temporal_cache_entry,
                 __temporal_cache_context,
                 ::temporal_cache_runtime::__private::outcome_codec(),
                 move |mut ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
@@ -102,6 +103,8 @@ impl Activities {
                 ),
             }),
             namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+            stale: ::temporal_cache_runtime::__private::None,
+            on_error: ::temporal_cache_runtime::__private::OnError::Fail,
         };
         ::temporal_cache_runtime::__private::Companion {
             activity: ::temporal_cache_runtime::__private::ActivityCache::new(

@@ -8,36 +8,35 @@ impl Activities {
         from: String,
         to: String,
     ) -> Result<f64, ActivityError> {
-        #[allow(clippy::used_underscore_binding)]
-        let __temporal_cache_context = _ctx;
+        let (__temporal_cache_entry, __temporal_cache_context) = {
+            #[allow(clippy::used_underscore_binding)]
+            let __temporal_cache_context = _ctx;
+            const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
+                ttl: ::temporal_cache_runtime::__private::Some(
+                    ::temporal_cache_runtime::__private::Duration::from_millis(900000u64),
+                ),
+                version: "",
+                source_hash: ::temporal_cache_runtime::__private::None,
+                lock: ::temporal_cache_runtime::__private::None,
+                namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+                stale: ::temporal_cache_runtime::__private::None,
+                on_error: ::temporal_cache_runtime::__private::OnError::Fail,
+            };
+            let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
+                &__TEMPORAL_CACHE_SPEC,
+                ::temporal_cache_runtime::__private::scope(&__temporal_cache_context),
+                ::temporal_cache_runtime::__private::None,
+            );
+            ::temporal_cache_runtime::__private::key_input::<
+                String,
+            >(&mut __temporal_cache_entry, 0u8, &from);
+            ::temporal_cache_runtime::__private::key_input::<
+                String,
+            >(&mut __temporal_cache_entry, 1u8, &to);
+            (__temporal_cache_entry, __temporal_cache_context)
+        };
         ::temporal_cache_runtime::__private::run_blocking(
-            {
-                const __TEMPORAL_CACHE_SPEC: ::temporal_cache_runtime::__private::CacheSpec = ::temporal_cache_runtime::__private::CacheSpec {
-                    ttl: ::temporal_cache_runtime::__private::Some(
-                        ::temporal_cache_runtime::__private::Duration::from_millis(
-                            900000u64,
-                        ),
-                    ),
-                    version: "",
-                    source_hash: ::temporal_cache_runtime::__private::None,
-                    lock: ::temporal_cache_runtime::__private::None,
-                    namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
-                };
-                let mut __temporal_cache_entry = ::temporal_cache_runtime::__private::Entry::new(
-                    &__TEMPORAL_CACHE_SPEC,
-                    ::temporal_cache_runtime::__private::scope(
-                        &__temporal_cache_context,
-                    ),
-                    ::temporal_cache_runtime::__private::None,
-                );
-                ::temporal_cache_runtime::__private::key_input::<
-                    String,
-                >(&mut __temporal_cache_entry, 0u8, &from);
-                ::temporal_cache_runtime::__private::key_input::<
-                    String,
-                >(&mut __temporal_cache_entry, 1u8, &to);
-                __temporal_cache_entry
-            },
+            __temporal_cache_entry,
             __temporal_cache_context,
             ::temporal_cache_runtime::__private::outcome_codec(),
             move |
@@ -67,6 +66,8 @@ impl Activities {
             source_hash: ::temporal_cache_runtime::__private::None,
             lock: ::temporal_cache_runtime::__private::None,
             namespaces: ::temporal_cache_runtime::__private::Namespaces::Isolated,
+            stale: ::temporal_cache_runtime::__private::None,
+            on_error: ::temporal_cache_runtime::__private::OnError::Fail,
         };
         ::temporal_cache_runtime::__private::Companion {
             activity: ::temporal_cache_runtime::__private::ActivityCache::new(

@@ -169,6 +169,22 @@ pub trait CacheBackend: Send + Sync + 'static {
         })
     }
 
+    /// Takes the lease on `key` for `owner`, lasting `lease`, if nobody else holds it, whether or
+    /// not a value is stored: the call that takes it refreshes a stale entry while others are
+    /// served the stale value. Returns whether `owner` holds it now.
+    ///
+    /// The default, for backends without leases, always grants it: every caller that finds a
+    /// stale entry then refreshes it.
+    fn take_lease<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let _ = (key, owner, lease);
+        Box::pin(async { Ok(true) })
+    }
+
     /// If `owner` still holds its lease on `key`: stores `value` under `key` (as
     /// [`set`](Self::set) does), releases the lease and wakes every caller waiting on `key`.
     /// Returns whether it stored the value.

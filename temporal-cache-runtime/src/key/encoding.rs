@@ -1,4 +1,5 @@
-//! A canonical, type-aware encoding of serde values, streamed into a blake3 hasher.
+//! A canonical, type-aware encoding of serde values, streamed into a blake3 hasher (see
+//! [`BufferedHasher`]).
 //!
 //! Two inputs hash alike exactly when they are structurally equal: every value carries a tag for
 //! its kind (so `1`, `1.0`, `"1"`, `[1]` and `(1,)` all differ), every variable-length part is
@@ -11,6 +12,8 @@
 use std::fmt;
 
 use serde::ser::{self, Serialize};
+
+use super::buffered::BufferedHasher;
 
 /// Why a value could not be encoded: its `Serialize` implementation reported an error.
 #[derive(Debug)]
@@ -59,19 +62,19 @@ mod tag {
 
 /// Streams the canonical encoding of values into a blake3 hasher.
 pub(crate) struct Encoder {
-    hasher: blake3::Hasher,
+    hasher: BufferedHasher,
 }
 
 impl Encoder {
-    pub(crate) fn new(hasher: blake3::Hasher) -> Self {
+    pub(crate) fn new(hasher: BufferedHasher) -> Self {
         Self { hasher }
     }
 
-    pub(crate) fn hasher_mut(&mut self) -> &mut blake3::Hasher {
+    pub(crate) fn hasher_mut(&mut self) -> &mut BufferedHasher {
         &mut self.hasher
     }
 
-    pub(crate) fn into_hasher(self) -> blake3::Hasher {
+    pub(crate) fn into_hasher(self) -> BufferedHasher {
         self.hasher
     }
 
@@ -99,7 +102,7 @@ impl Encoder {
 
     /// The digest of one value encoded on its own: the unit that unordered containers sort.
     fn digest_of<T: Serialize + ?Sized>(value: &T) -> Result<[u8; 32], EncodeError> {
-        let mut encoder = Encoder::new(blake3::Hasher::new());
+        let mut encoder = Encoder::new(BufferedHasher::new(None));
         value.serialize(&mut encoder)?;
         Ok(*encoder.hasher.finalize().as_bytes())
     }
@@ -506,7 +509,7 @@ impl ser::SerializeMap for Map<'_> {
     type Error = EncodeError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), EncodeError> {
-        let mut entry = Encoder::new(blake3::Hasher::new());
+        let mut entry = Encoder::new(BufferedHasher::new(None));
         key.serialize(&mut entry)?;
         self.pending_key = Some(entry);
         Ok(())

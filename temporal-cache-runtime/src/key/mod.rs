@@ -14,11 +14,15 @@
 //! layout's version: a release that changes the layout changes it, and old entries are then
 //! simply never read.
 
+mod buffered;
 mod encoding;
 mod secret;
 
+use std::cell::RefCell;
+
 use serde::Serialize;
 
+use self::buffered::BufferedHasher;
 pub(crate) use self::encoding::EncodeError;
 use self::encoding::Encoder;
 pub use self::secret::KeySecret;
@@ -60,7 +64,7 @@ pub struct Scope<'a> {
 /// adds the digest.
 pub(crate) struct KeyBuilder {
     head: String,
-    // Not boxed: a blake3 hasher is about 2 KB, but the generated code builds the key before the
+    // Not boxed, and small (see `BufferedHasher`): the generated code builds the key before the
     // activity's first `.await`, so it lives on the stack, never in a future.
     encoder: Encoder,
     error: Option<EncodeError>,
@@ -79,12 +83,8 @@ impl KeyBuilder {
             Namespaces::Isolated => Some(scope.namespace),
             Namespaces::Shared => None,
         };
-        let head =
-            activity_head_with_room(prefix, namespace, scope.activity_type, DIGEST_HEX_LEN + 1);
-        let mut hasher = match secret {
-            Some(secret) => blake3::Hasher::new_keyed(secret.bytes()),
-            None => blake3::Hasher::new(),
-        };
+        let head = key_head(prefix, namespace, scope.activity_type);
+        let mut hasher = BufferedHasher::new(secret);
         hasher.update(b"temporal-cache key ");
         hasher.update(KEY_LAYOUT.as_bytes());
         match namespace {
@@ -141,7 +141,7 @@ impl KeyBuilder {
 }
 
 /// Hashes a length-prefixed name.
-fn hash_str(hasher: &mut blake3::Hasher, text: &str) {
+fn hash_str(hasher: &mut BufferedHasher, text: &str) {
     hasher.update(&(text.len() as u64).to_le_bytes());
     hasher.update(text.as_bytes());
 }
@@ -156,6 +156,40 @@ const DIGEST_HEX_LEN: usize = 64;
 /// entry of the activity, whatever its inputs and `version`, and no other, starts with it.
 pub(crate) fn activity_head(prefix: &str, namespace: Option<&str>, activity_type: &str) -> String {
     activity_head_with_room(prefix, namespace, activity_type, 0)
+}
+
+/// [`activity_head`] with room for the digest after it: a copy of the head this thread made last
+/// when the names are the same. A worker thread mostly runs calls of a few activities, and
+/// comparing three short names costs a call less than escaping them again.
+fn key_head(prefix: &str, namespace: Option<&str>, activity_type: &str) -> String {
+    struct Last {
+        prefix: String,
+        namespace: Option<String>,
+        activity_type: String,
+        head: String,
+    }
+    thread_local! {
+        static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| {
+        if let Some(last) = last
+            && last.activity_type == activity_type
+            && last.namespace.as_deref() == namespace
+            && last.prefix == prefix
+        {
+            let mut head = String::with_capacity(last.head.len() + DIGEST_HEX_LEN + 1);
+            head.push_str(&last.head);
+            return head;
+        }
+        let head = activity_head_with_room(prefix, namespace, activity_type, DIGEST_HEX_LEN + 1);
+        *last = Some(Last {
+            prefix: prefix.to_owned(),
+            namespace: namespace.map(str::to_owned),
+            activity_type: activity_type.to_owned(),
+            head: head.clone(),
+        });
+        head
+    })
 }
 
 /// [`activity_head`] with room for `more` bytes after it.
@@ -188,6 +222,10 @@ pub(crate) fn escaped(name: &str) -> String {
 
 /// Appends `name` with the characters that could start or end a Redis hash tag percent-escaped.
 fn push_escaped(key: &mut String, name: &str) {
+    if !name.bytes().any(|byte| matches!(byte, b'{' | b'}' | b'%')) {
+        key.push_str(name);
+        return;
+    }
     for character in name.chars() {
         match character {
             '{' => key.push_str("%7B"),
@@ -203,6 +241,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::spec::OnError;
 
     const INPUTS: CacheSpec = CacheSpec {
         ttl: Some(Duration::from_secs(60)),
@@ -210,6 +249,8 @@ mod tests {
         source_hash: None,
         lock: None,
         namespaces: Namespaces::Isolated,
+        stale: None,
+        on_error: OnError::Fail,
     };
 
     fn scope(activity_type: &str) -> Scope<'_> {

@@ -21,7 +21,7 @@ use crate::spec::LockSpec;
 
 /// How long the lease of a `lock = false` call lasts between renewals: it only fences the call's
 /// store against invalidations (nobody waits on it), so the length matters little.
-const FENCE_LEASE: Duration = Duration::from_secs(30);
+pub(super) const FENCE_LEASE: Duration = Duration::from_secs(30);
 
 /// Claims the lease of a missing entry once, for a `lock = false` call: serves a value stored
 /// meanwhile, or runs the body, storing its result only if the lease was free.

@@ -5,10 +5,8 @@
 //! while the flight is open follow it and are handed its landing: the stored bytes, or word that
 //! the leader gave up (its body failed, it was cancelled), after which one follower leads anew.
 
-use std::borrow::Borrow;
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
@@ -22,15 +20,24 @@ pub(crate) enum Landing {
     Abandoned,
 }
 
-/// One allocation per flight: the key, the landing once there is one, and the waiters' bell.
-struct Flight {
-    key: Arc<str>,
-    landing: Mutex<Option<Landing>>,
-    landed: Notify,
-    followed: AtomicBool,
+/// An open flight, as the table lists it under its key. Nothing in it is allocated for the
+/// flight: a call that nobody follows (nearly every hit) costs the table an `Arc` clone of its key
+/// and two short locks, and no allocation.
+struct Listed {
+    /// Which leader opened it: a retired flight's key may be opened again by another.
+    ticket: u64,
+    /// What the followers wait on, made by the first of them.
+    followed: Option<Arc<Followed>>,
 }
 
-impl Flight {
+/// The landing once there is one, and the followers' bell.
+#[derive(Default)]
+struct Followed {
+    landing: Mutex<Option<Landing>>,
+    landed: Notify,
+}
+
+impl Followed {
     fn landing(&self) -> Option<Landing> {
         self.landing
             .lock()
@@ -38,29 +45,6 @@ impl Flight {
             .clone()
     }
 }
-
-/// A flight in the table, found by its key.
-struct Listed(Arc<Flight>);
-
-impl Borrow<str> for Listed {
-    fn borrow(&self) -> &str {
-        &self.0.key
-    }
-}
-
-impl Hash for Listed {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.key.hash(state);
-    }
-}
-
-impl PartialEq for Listed {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.key == other.0.key
-    }
-}
-
-impl Eq for Listed {}
 
 const SHARDS: usize = 16;
 
@@ -85,12 +69,53 @@ impl Hasher for DigestTail {
     }
 }
 
-type Table = HashSet<Listed, BuildHasherDefault<DigestTail>>;
+/// One shard of the flight table.
+#[derive(Default)]
+struct Shard {
+    flights: HashMap<Arc<str>, Listed, BuildHasherDefault<DigestTail>>,
+    next_ticket: u64,
+    /// Retired flights that have followers, by ticket: their leaders still land them.
+    retired: Vec<(u64, Arc<Followed>)>,
+}
 
-static FLIGHTS: LazyLock<[Mutex<Table>; SHARDS]> =
-    LazyLock::new(|| std::array::from_fn(|_| Mutex::new(Table::default())));
+impl Shard {
+    /// Takes a flight out of the table (or out of the retired ones), returning what its
+    /// followers wait on, if it has any.
+    fn close(&mut self, key: &str, ticket: u64) -> Option<Arc<Followed>> {
+        if self
+            .flights
+            .get(key)
+            .is_some_and(|listed| listed.ticket == ticket)
+        {
+            return self.flights.remove(key).and_then(|listed| listed.followed);
+        }
+        // An invalidation retired this flight (and a later call may have opened another for the
+        // same key: that one is not ours to end).
+        let at = self
+            .retired
+            .iter()
+            .position(|(retired, _)| *retired == ticket)?;
+        Some(self.retired.swap_remove(at).1)
+    }
 
-fn shard(key: &str) -> MutexGuard<'static, Table> {
+    /// Takes the flight of `key` out of the table, keeping what its followers wait on.
+    fn retire(&mut self, key: &str) {
+        if let Some(listed) = self.flights.remove(key) {
+            self.keep_followed(listed);
+        }
+    }
+
+    fn keep_followed(&mut self, listed: Listed) {
+        if let Some(followed) = listed.followed {
+            self.retired.push((listed.ticket, followed));
+        }
+    }
+}
+
+static FLIGHTS: LazyLock<[Mutex<Shard>; SHARDS]> =
+    LazyLock::new(|| std::array::from_fn(|_| Mutex::new(Shard::default())));
+
+fn shard(key: &str) -> MutexGuard<'static, Shard> {
     // Keys end in a hex digest and `}`: its last digit spreads keys evenly over the shards.
     let digit = key.as_bytes().iter().rev().nth(1).copied().unwrap_or(0);
     FLIGHTS[usize::from(digit) % SHARDS]
@@ -106,22 +131,26 @@ pub(crate) enum Role {
 
 /// Joins the flight of `key`, or opens one.
 pub(crate) fn join(key: &Arc<str>) -> Role {
-    let mut flights = shard(key);
-    if let Some(Listed(flight)) = flights.get(&**key) {
-        flight.followed.store(true, Ordering::Relaxed);
+    let mut shard = shard(key);
+    let shard = &mut *shard;
+    if let Some(listed) = shard.flights.get_mut(&**key) {
+        let followed = listed.followed.get_or_insert_with(Arc::default);
         return Role::Follower(Follower {
-            flight: Arc::clone(flight),
+            followed: Arc::clone(followed),
         });
     }
-    let flight = Arc::new(Flight {
-        key: Arc::clone(key),
-        landing: Mutex::new(None),
-        landed: Notify::new(),
-        followed: AtomicBool::new(false),
-    });
-    flights.insert(Listed(Arc::clone(&flight)));
+    let ticket = shard.next_ticket;
+    shard.next_ticket += 1;
+    shard.flights.insert(
+        Arc::clone(key),
+        Listed {
+            ticket,
+            followed: None,
+        },
+    );
     Role::Leader(Leader {
-        flight,
+        key: Arc::clone(key),
+        ticket,
         landed: false,
     })
 }
@@ -130,86 +159,79 @@ pub(crate) fn join(key: &Arc<str>) -> Role {
 /// read data older than the invalidation, so calls made after it must not be handed its result.
 /// The calls already following it still are (they started before the invalidation).
 pub(crate) fn retire(key: &str) {
-    shard(key).remove(key);
+    shard(key).retire(key);
 }
 
 /// [`retire`] for every flight whose key starts with `prefix`: all those of one activity.
 pub(crate) fn retire_prefix(prefix: &str) {
     for shard in FLIGHTS.iter() {
-        shard
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|Listed(flight)| !flight.key.starts_with(prefix));
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        let keys: Vec<Arc<str>> = shard
+            .flights
+            .keys()
+            .filter(|key| key.starts_with(prefix))
+            .cloned()
+            .collect();
+        for key in keys {
+            shard.retire(&key);
+        }
     }
 }
 
 /// The caller that does the work. Dropping it without landing abandons the flight.
 pub(crate) struct Leader {
-    flight: Arc<Flight>,
+    key: Arc<str>,
+    ticket: u64,
     landed: bool,
 }
 
 impl Leader {
-    /// Whether any caller has followed this flight.
-    pub(crate) fn has_followers(&self) -> bool {
-        self.flight.followed.load(Ordering::Relaxed)
+    /// Ends the flight with the entry's stored bytes: later callers start their own, followers
+    /// get a copy of `bytes` (made only if there are any).
+    pub(crate) fn land(mut self, bytes: &[u8]) {
+        self.close(Some(bytes));
     }
 
-    /// Ends the flight: later callers start their own, followers get `landing`.
-    pub(crate) fn land(mut self, landing: Landing) {
-        self.close(landing);
-    }
-
-    fn close(&mut self, landing: Landing) {
+    /// Ends the flight; `None` abandons it (a follower leads anew).
+    fn close(&mut self, value: Option<&[u8]>) {
         if self.landed {
             return;
         }
         self.landed = true;
-        {
-            let mut flights = shard(&self.flight.key);
-            // An invalidation may have retired this flight and a later call opened another for
-            // the same key: that one is not ours to end.
-            if flights
-                .get(&*self.flight.key)
-                .is_some_and(|Listed(listed)| Arc::ptr_eq(listed, &self.flight))
-            {
-                flights.remove(&*self.flight.key);
-            }
-            // Followers join under this lock, so once the flight is out of the table, an unset
-            // flag means nobody waits: skip the landing and the wake-up.
-            if !self.flight.followed.load(Ordering::Relaxed) {
-                return;
-            }
-        }
-        *self
-            .flight
+        // Followers join under this lock, so once the flight is out of the table, no follower
+        // means nobody waits: no landing is made and nobody is woken.
+        let Some(followed) = shard(&self.key).close(&self.key, self.ticket) else {
+            return;
+        };
+        let landing = value.map_or(Landing::Abandoned, |bytes| Landing::Value(Arc::from(bytes)));
+        *followed
             .landing
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(landing);
-        self.flight.landed.notify_waiters();
+        followed.landed.notify_waiters();
     }
 }
 
 impl Drop for Leader {
     fn drop(&mut self) {
-        self.close(Landing::Abandoned);
+        self.close(None);
     }
 }
 
 /// A caller waiting for another caller's flight.
 pub(crate) struct Follower {
-    flight: Arc<Flight>,
+    followed: Arc<Followed>,
 }
 
 impl Follower {
     /// The flight's landing (a leader that vanishes lands `Abandoned` as it drops).
     pub(crate) async fn landed(&self) -> Landing {
         loop {
-            let notified = self.flight.landed.notified();
+            let notified = self.followed.landed.notified();
             let mut notified = std::pin::pin!(notified);
             // Registered before the check, so a landing between the two still wakes us.
             notified.as_mut().enable();
-            if let Some(landing) = self.flight.landing() {
+            if let Some(landing) = self.followed.landing() {
                 return landing;
             }
             notified.await;
@@ -244,13 +266,13 @@ mod tests {
         let first = leader(join(&key("flight-test:a")));
         let second = follower(join(&key("flight-test:a")));
         let third = follower(join(&key("flight-test:a")));
-        assert!(first.has_followers());
-        first.land(Landing::Value(Arc::from(&b"v"[..])));
+        first.land(b"v");
         for follower in [&second, &third] {
             assert!(matches!(follower.landed().await, Landing::Value(v) if &*v == b"v"));
         }
         let next = leader(join(&key("flight-test:a")));
-        assert!(!next.has_followers());
+        next.land(b"unfollowed");
+        leader(join(&key("flight-test:a")));
     }
 
     #[tokio::test]
@@ -268,17 +290,20 @@ mod tests {
         let before = follower(join(&key("flight-test:e")));
         retire("flight-test:e");
         let after = leader(join(&key("flight-test:e")));
-        first.land(Landing::Value(Arc::from(&b"old"[..])));
+        first.land(b"old");
         assert!(matches!(before.landed().await, Landing::Value(v) if &*v == b"old"));
         let joiner = follower(join(&key("flight-test:e")));
-        after.land(Landing::Value(Arc::from(&b"new"[..])));
+        after.land(b"new");
         assert!(matches!(joiner.landed().await, Landing::Value(v) if &*v == b"new"));
 
-        let _f = leader(join(&key("flight-test:prefix:{1}")));
-        let _g = leader(join(&key("flight-test:other:{1}")));
+        let prefixed = leader(join(&key("flight-test:prefix:{1}")));
+        let waiting = follower(join(&key("flight-test:prefix:{1}")));
+        let _other = leader(join(&key("flight-test:other:{1}")));
         retire_prefix("flight-test:prefix:{");
         leader(join(&key("flight-test:prefix:{1}")));
         follower(join(&key("flight-test:other:{1}")));
+        prefixed.land(b"retired");
+        assert!(matches!(waiting.landed().await, Landing::Value(v) if &*v == b"retired"));
     }
 
     #[tokio::test]

@@ -22,12 +22,13 @@ mod lease;
 mod slot;
 mod wait;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use temporalio_sdk::activities::ActivityContext;
 use tokio::time::Instant;
 
-use self::flight::{Landing, Leader, Role};
+use self::flight::{Follower, Landing, Leader, Role};
 pub(crate) use self::flight::{retire, retire_prefix};
 use self::lease::HeldLease;
 pub(crate) use self::slot::Slot;
@@ -37,8 +38,8 @@ use crate::backend::{BackendError, BackendErrorKind, SharedBackend};
 use crate::entry::Keyed;
 use crate::log::{Caller, event};
 use crate::outcome::OutcomeCodec;
-use crate::spec::CacheSpec;
-use crate::value;
+use crate::spec::{CacheSpec, LockSpec};
+use crate::value::{self, Decoded, Decoding};
 
 /// How a call proceeds after its lookup.
 pub(crate) enum Acquired<R> {
@@ -46,43 +47,73 @@ pub(crate) enum Acquired<R> {
     Hit(R),
     /// Run the body, then [`Slot::finish`] with its result.
     Run(Slot),
+    /// Run the body to refresh a stale entry (this call holds its lease), then
+    /// [`Slot::finish`]; `stale` answers the call instead if the body fails and the activity's
+    /// `on_error` says so.
+    Refresh { slot: Slot, stale: R },
     /// The activity was cancelled while waiting for another caller's result.
     Cancelled,
 }
 
 /// Looks the entry up and decides how the call proceeds.
-pub(crate) async fn acquire<R>(
+///
+/// A hit awaits nothing but its read: following another call, taking the entry's lease and a
+/// DataConverter's decoding are boxed, so that their state never widens the hit's future.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps a second copy of its arguments in its future, and this one is \
+              in every hit's"
+)]
+pub(crate) fn acquire<R>(
     keyed: Keyed,
     codec: OutcomeCodec<R>,
     caller: &Caller<'_>,
     ctx: &ActivityContext,
-) -> Acquired<R> {
-    let Keyed { spec, backend, key } = keyed;
-    let Some(lock) = spec.lock else {
-        return match Pending::alone(spec, backend, key)
-            .look_up(codec, caller)
-            .await
-        {
+) -> impl Future<Output = Acquired<R>> {
+    async move {
+        let Keyed { spec, backend, key } = keyed;
+        let leader = match spec.lock {
+            None => None,
+            Some(lock) => match flight::join(&key) {
+                Role::Leader(leader) => Some(leader),
+                Role::Follower(follower) => {
+                    let pending = Pending::alone(spec, backend, key);
+                    return Box::pin(follow(follower, pending, lock, codec, caller, ctx)).await;
+                }
+            },
+        };
+        let pending = Pending {
+            spec,
+            backend,
+            key,
+            leader,
+            revalidates: true,
+        };
+        match pending.look_up(codec, caller).await {
             Ok(acquired) => acquired,
-            // Boxed, as a miss's slow path.
-            Err(pending) => Box::pin(claim::fence(pending, codec, caller)).await,
-        };
-    };
+            Err(pending) => Box::pin(pending.claim(codec, caller, ctx)).await,
+        }
+    }
+}
 
+/// Follows another call's flight: serves what it found, or leads anew if it gave up. The lock
+/// wait starts here and goes on through the lease, if this call ends up claiming it.
+async fn follow<R>(
+    mut follower: Follower,
+    pending: Pending,
+    lock: LockSpec,
+    codec: OutcomeCodec<R>,
+    caller: &Caller<'_>,
+    ctx: &ActivityContext,
+) -> Acquired<R> {
     let deadline = Instant::now() + lock.wait;
-    let leader = loop {
-        let follower = match flight::join(&key) {
-            Role::Leader(leader) => break leader,
-            Role::Follower(follower) => follower,
-        };
-        // Boxed: waiting for another call is the slow path, and its state would otherwise widen
-        // every call's future.
+    loop {
         let waiting = std::time::Instant::now();
-        let waited = Box::pin(wait::until(follower.landed(), ctx, deadline)).await;
+        let waited = wait::until(follower.landed(), ctx, deadline).await;
         caller.metrics.lease_waited(waiting.elapsed());
         match waited {
             Waited::Done(Landing::Value(bytes)) => {
-                return Pending::alone(spec, backend, key)
+                return pending
                     .serve(&bytes, codec, caller, " (shared with a concurrent call)")
                     .await;
             }
@@ -91,24 +122,25 @@ pub(crate) async fn acquire<R>(
             Waited::Done(Landing::Abandoned) => {}
             Waited::Cancelled => return Acquired::Cancelled,
             Waited::Expired => {
-                event!(warn, caller, key, wait = ?lock.wait,
+                event!(warn, caller, pending.key, wait = ?lock.wait,
                     "cache lock wait expired: running the activity body without waiting longer \
                      (the call being waited for stores the result)");
-                return Pending::alone(spec, backend, key).run_unstored(caller);
+                return pending.run_unstored(caller);
             }
         }
-    };
-
-    let pending = Pending {
-        spec,
-        backend,
-        key,
-        leader: Some(leader),
-    };
-    match pending.look_up(codec, caller).await {
-        Ok(acquired) => acquired,
-        // Boxed, as a miss's slow path.
-        Err(pending) => Box::pin(claim::lease(pending, lock, deadline, codec, caller, ctx)).await,
+        follower = match flight::join(&pending.key) {
+            Role::Follower(follower) => follower,
+            Role::Leader(leader) => {
+                let pending = Pending {
+                    leader: Some(leader),
+                    ..pending
+                };
+                return match pending.look_up(codec, caller).await {
+                    Ok(acquired) => acquired,
+                    Err(pending) => claim::lease(pending, lock, deadline, codec, caller, ctx).await,
+                };
+            }
+        };
     }
 }
 
@@ -121,12 +153,13 @@ pub(crate) async fn peek<R>(
     caller: &Caller<'_>,
 ) -> Option<R> {
     let Keyed { spec, backend, key } = keyed;
-    match Pending::alone(spec, backend, key)
-        .look_up(codec, caller)
-        .await
-    {
+    let pending = Pending {
+        revalidates: false,
+        ..Pending::alone(spec, backend, key)
+    };
+    match pending.look_up(codec, caller).await {
         Ok(Acquired::Hit(outcome)) => Some(outcome),
-        Ok(Acquired::Run(_) | Acquired::Cancelled) | Err(_) => None,
+        Ok(Acquired::Run(_) | Acquired::Refresh { .. } | Acquired::Cancelled) | Err(_) => None,
     }
 }
 
@@ -136,6 +169,8 @@ struct Pending {
     backend: SharedBackend,
     key: Arc<str>,
     leader: Option<Leader>,
+    /// Whether a stale entry is refreshed by this call (not by a lookup-only one).
+    revalidates: bool,
 }
 
 impl Pending {
@@ -146,33 +181,79 @@ impl Pending {
             backend,
             key,
             leader: None,
+            revalidates: true,
         }
     }
 
     /// One lookup: the verdict if it settles the call (a hit, an unreadable entry or a failed
     /// backend), or the call back if the entry is missing.
-    async fn look_up<R>(
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps a second copy of its arguments in its future, and this one \
+                  is in every hit's"
+    )]
+    fn look_up<R>(
         self,
         codec: OutcomeCodec<R>,
         caller: &Caller<'_>,
-    ) -> Result<Acquired<R>, Self> {
-        let started = std::time::Instant::now();
-        let found = self.backend.get_shared(&self.key).await;
-        caller.metrics.looked_up(started.elapsed());
-        match health::healthy(&self.backend, &self.key, found) {
-            Ok(Some(bytes)) => {
-                caller.metrics.read(bytes.len());
-                Ok(self.serve(&bytes, codec, caller, "").await)
-            }
-            Ok(None) => {
-                event!(debug, caller, self.key, cache.status = "miss", "cache miss");
-                Err(self)
-            }
-            Err(error) => {
-                health::fallback(&self.backend, caller, &self.key, &error, "lookup");
-                Ok(self.run_after(&error, caller))
+    ) -> impl Future<Output = Result<Acquired<R>, Self>> {
+        async move {
+            let started = std::time::Instant::now();
+            let found = self.backend.get_shared(&self.key).await;
+            caller.metrics.looked_up(started.elapsed());
+            match health::healthy(&self.backend, &self.key, found) {
+                Ok(Some(bytes)) => {
+                    caller.metrics.read(bytes.len());
+                    // Not `serve`: a hit's future keeps no state of its own for decoding.
+                    let decoded = match self.decode(&bytes, codec, caller) {
+                        Decoding::Done(decoded) => decoded,
+                        Decoding::Converting(converting) => converting.await,
+                    };
+                    match decoded {
+                        Some(decoded) if self.spec.is_stale(decoded.fresh_until) => {
+                            // Boxed: the slow path of a stale entry.
+                            Box::pin(self.stale(decoded.outcome, &bytes, caller)).await
+                        }
+                        decoded => Ok(self.served(decoded.map(|d| d.outcome), &bytes, caller, "")),
+                    }
+                }
+                Ok(None) => {
+                    event!(debug, caller, self.key, cache.status = "miss", "cache miss");
+                    Err(self)
+                }
+                Err(error) => {
+                    health::fallback(&self.backend, caller, &self.key, &error, "lookup");
+                    Ok(self.run_after(&error, caller))
+                }
             }
         }
+    }
+
+    /// Takes the lease of the missing entry (or, with `lock = false`, only fences the store):
+    /// the slow path of a miss. The lock wait starts here.
+    async fn claim<R>(
+        self,
+        codec: OutcomeCodec<R>,
+        caller: &Caller<'_>,
+        ctx: &ActivityContext,
+    ) -> Acquired<R> {
+        match self.spec.lock {
+            Some(lock) => {
+                let deadline = Instant::now() + lock.wait;
+                claim::lease(self, lock, deadline, codec, caller, ctx).await
+            }
+            None => claim::fence(self, codec, caller).await,
+        }
+    }
+
+    fn decode<'a, R: 'a>(
+        &'a self,
+        bytes: &'a [u8],
+        codec: OutcomeCodec<R>,
+        caller: &Caller<'a>,
+    ) -> Decoding<R, impl Future<Output = Option<Decoded<R>>> + 'a> {
+        let (storage, limit) = (self.backend.storage(), self.backend.max_value_bytes());
+        value::decode(bytes, codec, storage, limit, *caller, &self.key)
     }
 
     /// Serves stored bytes (and hands them to this call's followers), or runs the body without a
@@ -184,25 +265,106 @@ impl Pending {
         caller: &Caller<'_>,
         how: &str,
     ) -> Acquired<R> {
-        let (storage, limit) = (self.backend.storage(), self.backend.max_value_bytes());
-        match value::decode(bytes, codec, storage, limit, caller, &self.key).await {
-            Some(outcome) => {
-                caller.metrics.hit();
+        let decoded = match self.decode(bytes, codec, caller) {
+            Decoding::Done(decoded) => decoded,
+            Decoding::Converting(converting) => converting.await,
+        };
+        match decoded {
+            Some(decoded) if self.spec.is_stale(decoded.fresh_until) => {
+                match self.stale(decoded.outcome, bytes, caller).await {
+                    Ok(acquired) => acquired,
+                    Err(pending) => pending.run(None, caller),
+                }
+            }
+            decoded => self.served(decoded.map(|d| d.outcome), bytes, caller, how),
+        }
+    }
+
+    /// The verdict for an entry past its `ttl` but within its stale window: the call that takes
+    /// its lease refreshes it (running the body, with `stale` kept to answer a failure), every
+    /// other call is served `stale` at once. A lookup-only call treats it as missing, so that
+    /// the activity it falls back to refreshes it.
+    async fn stale<R>(
+        self,
+        stale: R,
+        bytes: &[u8],
+        caller: &Caller<'_>,
+    ) -> Result<Acquired<R>, Self> {
+        if !self.revalidates {
+            event!(
+                debug,
+                caller,
+                self.key,
+                cache.status = "miss",
+                "cache entry stale: a lookup-only call leaves its refresh to the activity"
+            );
+            return Err(self);
+        }
+        let owner = lease::new_owner();
+        let length = self.spec.lock.map_or(claim::FENCE_LEASE, |lock| lock.lease);
+        let taken = self.backend.take_lease(&self.key, &owner, length).await;
+        match health::healthy(&self.backend, &self.key, taken) {
+            Ok(true) => {
                 event!(
                     debug,
                     caller,
                     self.key,
-                    cache.status = "hit",
-                    "cache hit{how}"
+                    cache.status = "stale",
+                    "cache entry stale: this call refreshes it; concurrent calls are served the \
+                     stale value meanwhile"
                 );
-                if let Some(leader) = self.leader {
-                    slot::land(leader, bytes);
+                let lease = HeldLease::renewed(
+                    Arc::clone(&self.backend),
+                    Arc::clone(&self.key),
+                    owner,
+                    length,
+                );
+                let mut pending = self;
+                // This process's concurrent calls are served the stale value now.
+                if let Some(leader) = pending.leader.take() {
+                    leader.land(bytes);
                 }
-                Acquired::Hit(outcome)
+                caller.metrics.miss();
+                let slot = pending.slot(Some(lease), true, caller);
+                Ok(Acquired::Refresh { slot, stale })
             }
-            // Counted as a fallback (an unreadable entry) where it was found, not as a miss.
-            None => self.into_slot(None, true, caller),
+            Ok(false) => Ok(self.served(
+                Some(stale),
+                bytes,
+                caller,
+                " (stale: another call is refreshing it)",
+            )),
+            Err(error) => {
+                health::fallback(&self.backend, caller, &self.key, &error, "taking the lease");
+                Ok(self.served(Some(stale), bytes, caller, " (stale)"))
+            }
         }
+    }
+
+    /// The verdict for stored `bytes` that decoded to `outcome` (`None`: unreadable).
+    fn served<R>(
+        self,
+        outcome: Option<R>,
+        bytes: &[u8],
+        caller: &Caller<'_>,
+        how: &str,
+    ) -> Acquired<R> {
+        let Some(outcome) = outcome else {
+            // Counted as a fallback (an unreadable entry) where it was found, not as a miss.
+            return self.into_slot(None, true, caller);
+        };
+        caller.metrics.hit();
+        event!(
+            debug,
+            caller,
+            self.key,
+            cache.status = "hit",
+            "cache hit{how}"
+        );
+        if let Some(leader) = self.leader {
+            leader.land(bytes);
+        }
+        Acquired::Hit(outcome)
     }
 
     /// The verdict that runs the body, holding `lease` if it took one.
@@ -233,13 +395,18 @@ impl Pending {
         store: bool,
         caller: &Caller<'_>,
     ) -> Acquired<R> {
+        Acquired::Run(self.slot(lease, store, caller))
+    }
+
+    fn slot(self, lease: Option<HeldLease>, store: bool, caller: &Caller<'_>) -> Slot {
         let Self {
             spec,
             backend,
             key,
             leader,
+            revalidates: _,
         } = self;
         let caller = caller.owned();
-        Acquired::Run(Slot::new(spec, backend, key, leader, lease, store, caller))
+        Slot::new(spec, backend, key, leader, lease, store, caller)
     }
 }

@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use super::flight::{Landing, Leader};
+use super::flight::Leader;
 use super::lease::HeldLease;
 use crate::backend::health;
 use crate::backend::{BackendError, BackendErrorKind, SharedBackend, Storage};
 use crate::log::{Caller, OwnedCaller, event};
+use crate::metrics::FallbackReason;
+use crate::outcome::OutcomeCodec;
 use crate::spec::CacheSpec;
 use crate::value;
 
@@ -67,8 +69,33 @@ impl Slot {
             self.max_value_bytes(),
             &caller,
             &self.key,
+            self.spec.fresh_until_from_now(),
         )
         .await
+    }
+
+    /// What the call answers when its body returned `outcome` while refreshing a stale entry:
+    /// `stale` instead of a failure the activity's `on_error` covers (with a warning and a
+    /// fallback counted), else `outcome`.
+    pub(crate) fn answer<R>(&self, outcome: R, stale: R, codec: OutcomeCodec<R>) -> R {
+        let Some(failure) = codec.failure(&outcome) else {
+            return outcome;
+        };
+        if !self.spec.on_error.serves_stale(failure) {
+            return outcome;
+        }
+        let caller = self.caller.as_caller();
+        caller.metrics.fallback(FallbackReason::StaleOnError);
+        event!(
+            warn,
+            caller,
+            self.key,
+            ?failure,
+            cache.status = "stale",
+            "cache served the stale value: the activity body failed while refreshing it, and \
+             the activity's on_error serves the stale value instead of the error"
+        );
+        stale
     }
 
     /// Stores the body's result (`None` if it may not be stored: an error, or a value that could
@@ -88,7 +115,9 @@ impl Slot {
         let owner = lease.map(HeldLease::into_owner);
         match (bytes.as_ref().filter(|_| store), owner) {
             (Some(bytes), Some(owner)) => {
-                let stored = backend.complete(&key, &owner, bytes, spec.ttl).await;
+                let stored = backend
+                    .complete(&key, &owner, bytes, spec.stored_ttl())
+                    .await;
                 match stored {
                     Ok(false) => {
                         event!(
@@ -115,7 +144,7 @@ impl Slot {
             // Only when the backend refused the lease commands (an ACL without `EVALSHA`, say)
             // or the entry was unreadable: a plain store, which no invalidation can fence.
             (Some(bytes), None) => {
-                let stored = backend.set(&key, bytes, spec.ttl).await;
+                let stored = backend.set(&key, bytes, spec.stored_ttl()).await;
                 let _ = stored_event(&backend, stored, caller, &key, bytes.len());
             }
             // The body failed: hand the lease over at once instead of letting it expire.
@@ -124,7 +153,7 @@ impl Slot {
         }
         // Without a value, dropping the leader abandons the flight: a follower leads anew.
         if let (Some(leader), Some(bytes)) = (leader, bytes) {
-            land(leader, &bytes);
+            leader.land(&bytes);
         }
     }
 }
@@ -156,14 +185,4 @@ async fn release(backend: &SharedBackend, key: &str, owner: &str, caller: &Calle
     if let Err(error) = backend.release(key, owner).await {
         event!(warn, caller, key, %error, "cache lease release failed; it expires by itself");
     }
-}
-
-/// Ends a flight with a value, copying the bytes only if someone follows it.
-pub(super) fn land(leader: Leader, bytes: &[u8]) {
-    let landing = if leader.has_followers() {
-        Landing::Value(Arc::from(bytes))
-    } else {
-        Landing::Abandoned
-    };
-    leader.land(landing);
 }

@@ -25,11 +25,14 @@ pub enum FallbackReason {
     Encode,
     /// An input could not be hashed into a key: the call ran uncached.
     UnhashableInput,
+    /// The body failed while refreshing a stale entry, and the activity's `on_error` answered
+    /// the call with the stale value instead of the failure.
+    StaleOnError,
 }
 
 impl FallbackReason {
     /// Every reason, in the order of their label values.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Timeout,
         Self::Connection,
         Self::CircuitOpen,
@@ -38,6 +41,7 @@ impl FallbackReason {
         Self::UnreadableEntry,
         Self::Encode,
         Self::UnhashableInput,
+        Self::StaleOnError,
     ];
 
     /// The value of the `reason` label.
@@ -51,6 +55,7 @@ impl FallbackReason {
             Self::UnreadableEntry => "unreadable_entry",
             Self::Encode => "encode",
             Self::UnhashableInput => "unhashable_input",
+            Self::StaleOnError => "stale_on_error",
         }
     }
 

@@ -7,13 +7,19 @@
 //! 2       1     format version: 2
 //! 3       1     flags: 0x01 the body is zstd-compressed, 0x02 it is encrypted,
 //!               0x04 the value is a Temporal Payload (protobuf) written by a DataConverter,
-//!               else it is JSON; any other bit makes the entry unreadable
+//!               else it is JSON; 0x08 the entry has a freshness deadline;
+//!               any other bit makes the entry unreadable
+//! (entries with a freshness deadline only: activities with `stale = ...`)
+//! +0      8     fresh until: milliseconds since the Unix epoch, big-endian; after it the
+//!               entry is stale (served while its body runs again, or when the body fails)
 //! (encrypted entries only)
-//! 4       4     key id: which key of the keyring encrypted it
-//! 8       16    salt: the entry's own key is derived from the keyring key and this
-//! 24      12    nonce
+//! +0      4     key id: which key of the keyring encrypted it
+//! +4      16    salt: the entry's own key is derived from the keyring key and this
+//! +20     12    nonce
 //! then          the body (encrypted: ciphertext and its 16-byte tag)
 //! ```
+//!
+//! The whole header is authenticated with an encrypted body, the freshness deadline included.
 //!
 //! An entry whose header does not parse, whose version is another, or whose flags are unknown is
 //! unreadable: a miss, overwritten by the body's result.
@@ -25,28 +31,36 @@ const MAGIC: &[u8; 2] = b"tc";
 /// The envelope format version. A release that changes the format changes it; entries of any
 /// other version are treated as misses and overwritten.
 pub(crate) const FORMAT_VERSION: u8 = 2;
-/// The length of the header of an unencrypted entry.
+/// The length of the header of an unencrypted entry without a freshness deadline.
 const PLAIN_HEADER_LEN: usize = MAGIC.len() + 2;
+/// The length of a freshness deadline.
+pub(crate) const FRESH_UNTIL_LEN: usize = 8;
 pub(crate) const KEY_ID_LEN: usize = 4;
 pub(crate) const SALT_LEN: usize = 16;
 pub(crate) const NONCE_LEN: usize = 12;
 /// The length of the authentication tag after an encrypted body.
 pub(crate) const TAG_LEN: usize = 16;
-/// The length of the header of an encrypted entry.
-pub(crate) const SEALED_HEADER_LEN: usize = PLAIN_HEADER_LEN + KEY_ID_LEN + SALT_LEN + NONCE_LEN;
+/// The length of the fields of an encrypted entry's header.
+const SEAL_LEN: usize = KEY_ID_LEN + SALT_LEN + NONCE_LEN;
+/// The length of the header of an encrypted entry without a freshness deadline.
+pub(crate) const SEALED_HEADER_LEN: usize = PLAIN_HEADER_LEN + SEAL_LEN;
 
-/// How the body of an entry was written.
+/// How the body of an entry was written, and until when it is fresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Flags {
     pub(crate) compressed: bool,
     pub(crate) encrypted: bool,
     pub(crate) payload: bool,
+    /// Milliseconds since the Unix epoch after which the entry is stale; `None` for an entry
+    /// that is fresh as long as it exists.
+    pub(crate) fresh_until: Option<u64>,
 }
 
 impl Flags {
     const COMPRESSED: u8 = 0x01;
     const ENCRYPTED: u8 = 0x02;
     const PAYLOAD: u8 = 0x04;
+    const FRESH_UNTIL: u8 = 0x08;
 
     fn byte(self) -> u8 {
         let mut byte = 0;
@@ -54,6 +68,7 @@ impl Flags {
             (self.compressed, Self::COMPRESSED),
             (self.encrypted, Self::ENCRYPTED),
             (self.payload, Self::PAYLOAD),
+            (self.fresh_until.is_some(), Self::FRESH_UNTIL),
         ] {
             if set {
                 byte |= bit;
@@ -62,15 +77,19 @@ impl Flags {
         byte
     }
 
-    fn from_byte(byte: u8) -> Result<Self, DecodeError> {
-        if byte & !(Self::COMPRESSED | Self::ENCRYPTED | Self::PAYLOAD) != 0 {
+    /// The flags of `byte`, and whether a freshness deadline follows.
+    fn from_byte(byte: u8) -> Result<(Self, bool), DecodeError> {
+        let known = Self::COMPRESSED | Self::ENCRYPTED | Self::PAYLOAD | Self::FRESH_UNTIL;
+        if byte & !known != 0 {
             return Err(DecodeError::UnknownFlags(byte));
         }
-        Ok(Self {
+        let flags = Self {
             compressed: byte & Self::COMPRESSED != 0,
             encrypted: byte & Self::ENCRYPTED != 0,
             payload: byte & Self::PAYLOAD != 0,
-        })
+            fresh_until: None,
+        };
+        Ok((flags, byte & Self::FRESH_UNTIL != 0))
     }
 }
 
@@ -94,10 +113,13 @@ pub(crate) struct Framed<'a> {
 /// The header of an entry written with `flags` (and `seal`, which encrypted entries need),
 /// with room for a body of `body_len` bytes.
 pub(crate) fn header(flags: Flags, seal: Option<&Seal>, body_len: usize) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(SEALED_HEADER_LEN + body_len);
+    let mut bytes = Vec::with_capacity(SEALED_HEADER_LEN + FRESH_UNTIL_LEN + body_len);
     bytes.extend_from_slice(MAGIC);
     bytes.push(FORMAT_VERSION);
     bytes.push(flags.byte());
+    if let Some(fresh_until) = flags.fresh_until {
+        bytes.extend_from_slice(&fresh_until.to_be_bytes());
+    }
     if let Some(seal) = seal {
         bytes.extend_from_slice(&seal.key_id);
         bytes.extend_from_slice(&seal.salt);
@@ -118,9 +140,17 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Framed<'_>, DecodeError> {
     if version != FORMAT_VERSION {
         return Err(DecodeError::UnknownVersion(version));
     }
-    let flags = Flags::from_byte(head[MAGIC.len() + 1])?;
+    let (mut flags, has_deadline) = Flags::from_byte(head[MAGIC.len() + 1])?;
+    let mut plain_len = PLAIN_HEADER_LEN;
+    if has_deadline {
+        let Some(deadline) = bytes.get(PLAIN_HEADER_LEN..PLAIN_HEADER_LEN + FRESH_UNTIL_LEN) else {
+            return Err(DecodeError::NotAnEnvelope);
+        };
+        flags.fresh_until = Some(u64::from_be_bytes(deadline.try_into().expect("sized")));
+        plain_len += FRESH_UNTIL_LEN;
+    }
     if !flags.encrypted {
-        let (header, body) = bytes.split_at(PLAIN_HEADER_LEN);
+        let (header, body) = bytes.split_at(plain_len);
         return Ok(Framed {
             flags,
             seal: None,
@@ -128,10 +158,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Framed<'_>, DecodeError> {
             body,
         });
     }
-    let Some((header, body)) = bytes.split_at_checked(SEALED_HEADER_LEN) else {
+    let Some((header, body)) = bytes.split_at_checked(plain_len + SEAL_LEN) else {
         return Err(DecodeError::NotAnEnvelope);
     };
-    let field = |start: usize, len: usize| &header[PLAIN_HEADER_LEN + start..][..len];
+    let field = |start: usize, len: usize| &header[plain_len + start..][..len];
     let seal = Seal {
         key_id: field(0, KEY_ID_LEN).try_into().expect("sized"),
         salt: field(KEY_ID_LEN, SALT_LEN).try_into().expect("sized"),
@@ -246,6 +276,23 @@ mod tests {
     }
 
     #[test]
+    fn a_freshness_deadline_follows_the_flags() {
+        let flags = Flags {
+            encrypted: true,
+            fresh_until: Some(0x0102_0304_0506_0708),
+            ..Flags::default()
+        };
+        let mut bytes = header(flags, Some(&seal()), 1);
+        assert_eq!(&bytes[..12], b"tc\x02\x0a\x01\x02\x03\x04\x05\x06\x07\x08");
+        assert_eq!(&bytes[12..16], b"\x01\x02\x03\x04", "then the key id");
+        bytes.push(b'x');
+        let framed = parse(&bytes).unwrap();
+        assert_eq!((framed.flags, framed.seal), (flags, Some(seal())));
+        assert_eq!(framed.header.len(), SEALED_HEADER_LEN + FRESH_UNTIL_LEN);
+        assert_eq!(framed.body, b"x");
+    }
+
+    #[test]
     fn rejects_garbage_truncation_other_versions_and_unknown_flags() {
         for bytes in [
             &b""[..],
@@ -264,9 +311,16 @@ mod tests {
             Err(DecodeError::UnknownVersion(1))
         ));
         assert!(matches!(
-            parse(b"tc\x02\x08"),
-            Err(DecodeError::UnknownFlags(8))
+            parse(b"tc\x02\x10"),
+            Err(DecodeError::UnknownFlags(0x10))
         ));
+        assert!(
+            matches!(
+                parse(b"tc\x02\x08\x00\x01"),
+                Err(DecodeError::NotAnEnvelope)
+            ),
+            "a deadline cut short"
+        );
     }
 
     mod properties {
@@ -278,7 +332,7 @@ mod tests {
             #[test]
             fn parsing_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
                 let _ = parse(&bytes);
-                for flags in 0..8u8 {
+                for flags in 0..16u8 {
                     let mut framed = vec![b't', b'c', 2, flags];
                     framed.extend_from_slice(&bytes);
                     let _ = parse(&framed);
@@ -290,9 +344,10 @@ mod tests {
                 compressed in any::<bool>(),
                 encrypted in any::<bool>(),
                 payload in any::<bool>(),
+                fresh_until in any::<Option<u64>>(),
                 body in prop::collection::vec(any::<u8>(), 0..32),
             ) {
-                let flags = Flags { compressed, encrypted, payload };
+                let flags = Flags { compressed, encrypted, payload, fresh_until };
                 let seal = encrypted.then(seal);
                 let mut bytes = header(flags, seal.as_ref(), body.len());
                 bytes.extend_from_slice(&body);

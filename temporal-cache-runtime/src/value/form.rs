@@ -20,13 +20,20 @@ impl std::fmt::Display for WriteError {
     }
 }
 
-/// The stored form of `raw` under the cache key `key`.
-pub(crate) fn write(storage: &Storage, key: &str, raw: Vec<u8>) -> Result<Vec<u8>, WriteError> {
+/// The stored form of `raw` under the cache key `key`, fresh until `fresh_until` (milliseconds
+/// since the Unix epoch) if it has a stale window.
+pub(crate) fn write(
+    storage: &Storage,
+    key: &str,
+    raw: Vec<u8>,
+    fresh_until: Option<u64>,
+) -> Result<Vec<u8>, WriteError> {
     let compressed = storage.compression().compress(&raw);
     let flags = Flags {
         compressed: compressed.is_some(),
         encrypted: storage.keyring().is_some(),
         payload: storage.data_converter().is_some(),
+        fresh_until,
     };
     let mut body = compressed.unwrap_or(raw);
     let Some(keyring) = storage.keyring() else {
@@ -43,14 +50,34 @@ pub(crate) fn write(storage: &Storage, key: &str, raw: Vec<u8>) -> Result<Vec<u8
     Ok(bytes)
 }
 
+/// What an entry holds: its raw bytes, and until when it is fresh.
+pub(crate) struct Read<'a> {
+    pub(crate) raw: Cow<'a, [u8]>,
+    /// Milliseconds since the Unix epoch; `None` for an entry without a stale window.
+    pub(crate) fresh_until: Option<u64>,
+}
+
 /// The raw bytes stored in `bytes` under the cache key `key`, at most `limit` of them.
 pub(crate) fn read<'a>(
     storage: &Storage,
     key: &str,
     bytes: &'a [u8],
     limit: usize,
-) -> Result<Cow<'a, [u8]>, DecodeError> {
+) -> Result<Read<'a>, DecodeError> {
     let framed = envelope::parse(bytes)?;
+    let fresh_until = framed.flags.fresh_until;
+    Ok(Read {
+        raw: body(storage, key, framed, limit)?,
+        fresh_until,
+    })
+}
+
+fn body<'a>(
+    storage: &Storage,
+    key: &str,
+    framed: envelope::Framed<'a>,
+    limit: usize,
+) -> Result<Cow<'a, [u8]>, DecodeError> {
     let flags = framed.flags;
     if flags.payload != storage.data_converter().is_some() {
         return Err(DecodeError::Form(if flags.payload {
@@ -91,8 +118,11 @@ mod tests {
     }
 
     fn round_trip(storage: &Storage, raw: &[u8]) -> Vec<u8> {
-        let stored = write(storage, "k", raw.to_vec()).unwrap();
-        read(storage, "k", &stored, 1 << 20).unwrap().into_owned()
+        let stored = write(storage, "k", raw.to_vec(), None).unwrap();
+        read(storage, "k", &stored, 1 << 20)
+            .unwrap()
+            .raw
+            .into_owned()
     }
 
     #[test]
@@ -108,19 +138,41 @@ mod tests {
             assert_eq!(round_trip(&storage, b"\"small\""), b"\"small\"");
             assert_eq!(round_trip(&storage, &large), large);
         }
-        let stored = write(&compressing, "k", large.clone()).unwrap();
+        let stored = write(&compressing, "k", large.clone(), None).unwrap();
         assert!(stored.len() < large.len() / 10);
         assert_eq!(stored[3], 0x01);
     }
 
     #[test]
+    fn the_freshness_deadline_reads_back_and_is_authenticated() {
+        for storage in [Storage::new(), encrypted(1)] {
+            let stored = write(&storage, "k", b"1".to_vec(), Some(1_700_000_000_000)).unwrap();
+            let read_back = read(&storage, "k", &stored, 100).unwrap();
+            assert_eq!(read_back.fresh_until, Some(1_700_000_000_000));
+            assert_eq!(&*read_back.raw, b"1");
+            let without = write(&storage, "k", b"1".to_vec(), None).unwrap();
+            assert_eq!(
+                read(&storage, "k", &without, 100).unwrap().fresh_until,
+                None
+            );
+        }
+        // Moving an encrypted entry's deadline (to keep serving it as fresh) breaks it.
+        let mut sealed = write(&encrypted(1), "k", b"1".to_vec(), Some(1)).unwrap();
+        sealed[11] = 0xff;
+        assert!(matches!(
+            read(&encrypted(1), "k", &sealed, 100),
+            Err(DecodeError::Unauthentic)
+        ));
+    }
+
+    #[test]
     fn plaintext_where_encryption_is_on_is_refused_and_the_reverse() {
-        let plain = write(&Storage::new(), "k", b"1".to_vec()).unwrap();
+        let plain = write(&Storage::new(), "k", b"1".to_vec(), None).unwrap();
         assert!(matches!(
             read(&encrypted(1), "k", &plain, 100),
             Err(DecodeError::Form(_))
         ));
-        let sealed = write(&encrypted(1), "k", b"1".to_vec()).unwrap();
+        let sealed = write(&encrypted(1), "k", b"1".to_vec(), None).unwrap();
         assert!(matches!(
             read(&Storage::new(), "k", &sealed, 100),
             Err(DecodeError::Form(_))
@@ -138,8 +190,13 @@ mod tests {
     #[test]
     fn a_flipped_header_bit_fails_authentication() {
         let storage = encrypted(1).with_compression(Compression::zstd_above(1));
-        let mut sealed =
-            write(&storage, "k", b"[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]".to_vec()).unwrap();
+        let mut sealed = write(
+            &storage,
+            "k",
+            b"[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]".to_vec(),
+            None,
+        )
+        .unwrap();
         assert_eq!(sealed[3], 0x03);
         sealed[3] = 0x02;
         assert!(matches!(
@@ -167,7 +224,7 @@ mod tests {
             fn reading_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..128)) {
                 for storage in every_storage() {
                     let _ = read(&storage, "k", &bytes, 1 << 16);
-                    for flags in 0..8u8 {
+                    for flags in 0..16u8 {
                         let mut framed = vec![b't', b'c', 2, flags];
                         framed.extend_from_slice(&bytes);
                         let _ = read(&storage, "k", &framed, 1 << 16);

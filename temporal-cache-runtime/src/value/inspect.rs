@@ -32,6 +32,9 @@ pub struct InspectedEntry {
     pub encrypted: bool,
     /// It holds a Temporal Payload written by a DataConverter, rather than plain JSON.
     pub payload: bool,
+    /// For an activity with a stale window (`stale = ...`): when the entry stops being fresh, in
+    /// milliseconds since the Unix epoch (after it, it is served stale while its body runs again).
+    pub fresh_until_millis: Option<u64>,
     /// The id of the keyring key that encrypted it, in hex, for an encrypted entry.
     pub key_id: Option<String>,
     /// The size of the whole entry as stored.
@@ -57,6 +60,7 @@ pub fn inspect_entry(bytes: &[u8], storage: &Storage, key: &str) -> InspectedEnt
         compressed: false,
         encrypted: false,
         payload: false,
+        fresh_until_millis: None,
         key_id: None,
         stored_bytes: bytes.len(),
         value_bytes: None,
@@ -81,6 +85,7 @@ fn read_into(
     inspected.compressed = framed.flags.compressed;
     inspected.encrypted = framed.flags.encrypted;
     inspected.payload = framed.flags.payload;
+    inspected.fresh_until_millis = framed.flags.fresh_until;
     inspected.key_id = framed.seal.map(|seal| key_id_text(&seal.key_id));
     let body = match (framed.seal, storage.keyring()) {
         (None, _) => framed.body.to_vec(),
@@ -135,7 +140,7 @@ mod tests {
 
     #[test]
     fn shows_the_json_of_a_plain_entry() {
-        let stored = form::write(&Storage::new(), "k", br#"{"id":7}"#.to_vec()).unwrap();
+        let stored = form::write(&Storage::new(), "k", br#"{"id":7}"#.to_vec(), None).unwrap();
         let inspected = inspect_entry(&stored, &Storage::new(), "k");
         assert_eq!(inspected.format_version, Some(2));
         assert!(!inspected.compressed && !inspected.encrypted && !inspected.payload);
@@ -149,7 +154,7 @@ mod tests {
     fn decompresses_and_decrypts_with_the_keys() {
         let storage = encrypting(3).with_compression(Compression::zstd_above(1));
         let raw = br#"[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]"#.to_vec();
-        let stored = form::write(&storage, "k", raw.clone()).unwrap();
+        let stored = form::write(&storage, "k", raw.clone(), None).unwrap();
         let inspected = inspect_entry(&stored, &storage, "k");
         assert!(inspected.compressed && inspected.encrypted);
         assert_eq!(inspected.json.as_deref().map(str::as_bytes), Some(&raw[..]));

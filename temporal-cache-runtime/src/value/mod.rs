@@ -28,43 +28,64 @@ use crate::outcome::OutcomeCodec;
 /// from `backend`, which depends on this module for [`Storage`].)
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A stored entry, decoded: the outcome it serves, and until when it is fresh (milliseconds
+/// since the Unix epoch; `None` for an entry without a stale window).
+pub(crate) struct Decoded<R> {
+    pub(crate) outcome: R,
+    pub(crate) fresh_until: Option<u64>,
+}
+
+/// An entry read from the backend on its way to an outcome: decoded already, or still going
+/// through the DataConverter's codec.
+pub(crate) enum Decoding<R, Converting> {
+    /// The entry, or `None` for an unreadable one (logged and counted).
+    Done(Option<Decoded<R>>),
+    /// The codec's path, boxed so that its state never widens a hit's future: await it for the
+    /// same answer as [`Decoding::Done`].
+    Converting(Pin<Box<Converting>>),
+}
+
 /// Decodes an entry read from the backend; an unreadable one (corrupt, planted, tampered with,
 /// of another format) is logged and counted as a fallback, and the body's result overwrites it.
-pub(crate) async fn decode<R>(
-    bytes: &[u8],
+///
+/// A plain JSON entry is decoded at once, so that a hit awaits nothing but its read.
+pub(crate) fn decode<'a, R: 'a>(
+    bytes: &'a [u8],
     codec: OutcomeCodec<R>,
-    storage: &Storage,
+    storage: &'a Storage,
     limit: usize,
-    caller: &Caller<'_>,
-    key: &str,
-) -> Option<R> {
-    match read(bytes, codec, storage, limit, key).await {
-        Ok(outcome) => Some(outcome),
-        Err(error) => {
-            caller.metrics.fallback(FallbackReason::UnreadableEntry);
-            event!(warn, caller, key, %error, cache.status = "fallback",
-                "cache fallback: the stored entry is unreadable; the body runs and its result \
-                 overwrites it");
-            None
-        }
+    caller: Caller<'a>,
+    key: &'a str,
+) -> Decoding<R, impl Future<Output = Option<Decoded<R>>> + 'a> {
+    let (raw, fresh_until) = match form::read(storage, key, bytes, limit) {
+        Ok(read) => (read.raw, read.fresh_until),
+        Err(error) => return Decoding::Done(unreadable(&error, caller, key)),
+    };
+    let decoded = move |outcome| Decoded {
+        outcome,
+        fresh_until,
+    };
+    match storage.data_converter() {
+        None => Decoding::Done(match codec.read_json(&raw) {
+            Ok(outcome) => Some(decoded(outcome)),
+            Err(error) => unreadable(&DecodeError::Payload(error.to_string()), caller, key),
+        }),
+        Some(converter) => Decoding::Converting(Box::pin(async move {
+            match converter::from_bytes(converter, codec, &raw).await {
+                Ok(outcome) => Some(decoded(outcome)),
+                Err(error) => unreadable(&error, caller, key),
+            }
+        })),
     }
 }
 
-async fn read<R>(
-    bytes: &[u8],
-    codec: OutcomeCodec<R>,
-    storage: &Storage,
-    limit: usize,
-    key: &str,
-) -> Result<R, DecodeError> {
-    let raw = form::read(storage, key, bytes, limit)?;
-    match storage.data_converter() {
-        None => codec
-            .read_json(&raw)
-            .map_err(|error| DecodeError::Payload(error.to_string())),
-        // Boxed: the codec's path, so that its state does not widen every hit's future.
-        Some(converter) => Box::pin(converter::from_bytes(converter, codec, &raw)).await,
-    }
+/// Logs and counts an entry that cannot be read.
+fn unreadable<R>(error: &DecodeError, caller: Caller<'_>, key: &str) -> Option<R> {
+    caller.metrics.fallback(FallbackReason::UnreadableEntry);
+    event!(warn, caller, key, %error, cache.status = "fallback",
+        "cache fallback: the stored entry is unreadable; the body runs and its result \
+         overwrites it");
+    None
 }
 
 /// The first step of encoding `outcome`, taken where the outcome is: `None` for an error (never
@@ -94,6 +115,7 @@ pub(crate) async fn stored_form(
     limit: usize,
     caller: &Caller<'_>,
     key: &str,
+    fresh_until: Option<u64>,
 ) -> Option<Vec<u8>> {
     let raw = match raw {
         Raw::Ready(raw) => raw,
@@ -106,7 +128,7 @@ pub(crate) async fn stored_form(
         if raw.len() > limit {
             return Ok(raw);
         }
-        form::write(storage, key, raw).map_err(|error| error.to_string())
+        form::write(storage, key, raw, fresh_until).map_err(|error| error.to_string())
     });
     match stored {
         Ok(bytes) if bytes.len() > limit => {
@@ -145,7 +167,7 @@ pub(crate) fn decodes_as_json(bytes: &[u8]) -> usize {
         .iter()
         .filter(|storage| {
             form::read(storage, "fuzz", bytes, 1 << 20)
-                .is_ok_and(|raw| serde_json::from_slice::<serde_json::Value>(&raw).is_ok())
+                .is_ok_and(|read| serde_json::from_slice::<serde_json::Value>(&read.raw).is_ok())
         })
         .count()
 }

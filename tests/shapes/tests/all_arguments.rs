@@ -24,6 +24,8 @@ impl Activities {
         lock = true,
         lock_ttl = "20s",
         lock_wait = "2m",
+        stale = "10m",
+        on_error = "stale",
     )]
     pub async fn render(
         _ctx: ActivityContext,
@@ -44,6 +46,8 @@ impl Activities {
         lock = true,
         lock_ttl = "20s",
         lock_wait = "2m",
+        stale = "10m",
+        on_error = "stale",
     )]
     pub fn render_sync(
         _ctx: ActivityContext,

@@ -79,6 +79,11 @@ impl LeaseTable {
         Claim::Acquired
     }
 
+    /// Gives `owner` the lease on `key` unless someone else holds it, whatever is stored.
+    pub(super) fn take(&mut self, key: &str, owner: &str, lease: Duration) -> bool {
+        matches!(self.claim(key, owner, lease), Claim::Acquired)
+    }
+
     /// Whether `owner` holds a live lease on `key`.
     pub(super) fn holds(&self, key: &str, owner: &str) -> bool {
         let now = Instant::now();

@@ -219,6 +219,16 @@ impl CacheBackend for MemoryCacheBackend {
         Box::pin(async move { Ok(claim) })
     }
 
+    fn take_lease<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let taken = self.leases.lock().take(key, owner, lease);
+        Box::pin(std::future::ready(Ok(taken)))
+    }
+
     fn complete<'a>(
         &'a self,
         key: &'a str,

@@ -126,6 +126,29 @@ impl CacheBackend for RedisCacheBackend {
         }))
     }
 
+    fn take_lease<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(self.guarded(key, move || async move {
+            let mut connection = self.connection().await?;
+            let taken: Option<String> = self
+                .bounded(
+                    ::redis::cmd("SET")
+                        .arg(lease_key(key))
+                        .arg(owner)
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(millis(lease))
+                        .query_async(&mut connection),
+                )
+                .await?;
+            Ok(taken.is_some())
+        }))
+    }
+
     fn complete<'a>(
         &'a self,
         key: &'a str,
