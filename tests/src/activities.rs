@@ -64,6 +64,17 @@ pub fn token(test: &str) -> String {
     )
 }
 
+/// The tokens whose [`Cached::dependent`] body fails.
+static BROKEN: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Default::default);
+
+/// Makes [`Cached::dependent`]'s body fail for `token` from now on, as if its dependency were down.
+pub fn break_dependency(token: &str) {
+    BROKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(token.to_owned());
+}
+
 /// What the activities return: which body run produced the value, and in which process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Output {
@@ -329,6 +340,34 @@ impl Cached {
         millis: u64,
     ) -> Result<Output, ActivityError> {
         Ok(slow_body(token, millis).await)
+    }
+
+    /// Served stale: fresh for 300 ms, then stale for an hour; its body sleeps `millis` (not
+    /// part of the key).
+    #[cached_activity(ttl = "300ms", stale = "1h", exclude = [millis])]
+    #[activity]
+    pub async fn stale_slow(
+        _ctx: ActivityContext,
+        token: String,
+        millis: u64,
+    ) -> Result<Output, ActivityError> {
+        Ok(slow_body(token, millis).await)
+    }
+
+    /// Served stale when its dependency fails: fresh for 300 ms, then stale for an hour; its
+    /// body fails with a retryable error while [`break_dependency`] holds for its token.
+    #[cached_activity(ttl = "300ms", stale = "1h", on_error = "stale")]
+    #[activity]
+    pub async fn dependent(_ctx: ActivityContext, token: String) -> Result<Output, ActivityError> {
+        let broken = BROKEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&token);
+        let output = Output::produced(token, 0);
+        if broken {
+            return Err(std::io::Error::other("the dependency is down").into());
+        }
+        Ok(output)
     }
 
     /// Sleeps 200 ms, and fails on its first run for a token.

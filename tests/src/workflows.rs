@@ -212,3 +212,19 @@ impl LookupWorkflow {
         Ok(output)
     }
 }
+
+/// Runs [`Cached::dependent`] once, with Temporal's default retry policy, and returns its output.
+#[workflow]
+#[derive(Default)]
+pub struct DependentWorkflow;
+
+#[workflow_methods]
+impl DependentWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, token: String) -> WorkflowResult<Output> {
+        let options = ActivityOptions::start_to_close_timeout(Duration::from_secs(30));
+        Ok(ctx
+            .execute_activity(Cached::dependent, token, options)
+            .await?)
+    }
+}

@@ -12,7 +12,8 @@
 //!   once and prints one JSON line: whether caching is enabled and whether an entry was removed.
 //! - `probe calls <redis url> <activity> <token> <count> <millis>`: prints `ready`, waits for a
 //!   line on standard input, makes `count` concurrent calls of a slow activity (`slow`,
-//!   `short_lease`, `sync_short_lease` or `impatient`) and prints one JSON line with the outputs and runs.
+//!   `short_lease`, `sync_short_lease`, `impatient` or `stale_slow`) and prints one JSON line
+//!   with the outputs, how long each call took and the runs.
 //! - `probe hold <redis url> <activity> <token> <millis>`: calls a slow activity once and prints
 //!   `started` when its body has started, then waits for the call (or to be killed).
 //! - `probe held <redis url> <activity> <token> <value>`: calls `Cached::held` or
@@ -159,6 +160,7 @@ pub async fn call_slow(activity: &str, token: &str, millis: u64) -> Result<Outpu
         "short_lease" => run(Cached::short_lease, input).await,
         "sync_short_lease" => run(Cached::sync_short_lease, input).await,
         "impatient" => run(Cached::impatient, input).await,
+        "stale_slow" => run(Cached::stale_slow, input).await,
         other => return Err(format!("unknown activity {other}").into()),
     })
 }
@@ -177,11 +179,18 @@ async fn calls(
     BufReader::new(tokio::io::stdin())
         .read_line(&mut go)
         .await?;
-    let calls = (0..count).map(|_| call_slow(activity, token, millis));
-    let outputs = futures::future::try_join_all(calls).await?;
+    let calls = (0..count).map(|_| async {
+        let started = std::time::Instant::now();
+        let output = call_slow(activity, token, millis).await?;
+        Ok::<_, BoxError>((output, started.elapsed().as_millis()))
+    });
+    let (outputs, elapsed_ms): (Vec<Output>, Vec<u128>) = futures::future::try_join_all(calls)
+        .await?
+        .into_iter()
+        .unzip();
     println!(
         "{}",
-        serde_json::json!({ "outputs": outputs, "runs": runs(token) })
+        serde_json::json!({ "outputs": outputs, "elapsed_ms": elapsed_ms, "runs": runs(token) })
     );
     Ok(())
 }
