@@ -427,6 +427,32 @@ impl FlightActivities {
     }
 }
 
+/// How long the body of the stale measurement's activities runs.
+pub(crate) const REFRESH_BODY: Duration = Duration::from_millis(200);
+
+/// The activities of the stale measurement: an entry that turns stale after 300 ms, with and
+/// without a stale window.
+pub(crate) struct StaleActivities;
+
+#[activities]
+impl StaleActivities {
+    /// Served stale for an hour after its `ttl`, while one call refreshes it.
+    #[cached_activity(ttl = "300ms", stale = "1h")]
+    #[activity]
+    pub(crate) async fn revalidated(_ctx: ActivityContext, id: u64) -> Result<u64, ActivityError> {
+        tokio::time::sleep(REFRESH_BODY).await;
+        Ok(id)
+    }
+
+    /// The same without `stale`: past its `ttl` the entry is gone.
+    #[cached_activity(ttl = "300ms")]
+    #[activity]
+    pub(crate) async fn expiring(_ctx: ActivityContext, id: u64) -> Result<u64, ActivityError> {
+        tokio::time::sleep(REFRESH_BODY).await;
+        Ok(id)
+    }
+}
+
 /// A helper activity whose body hands out its context; see [`crate::context`].
 pub(crate) struct ContextProbe;
 

@@ -5,6 +5,7 @@
 //! temporal-cache-bench [--output <path>]    # default: BENCHMARKS.md at the workspace root
 //! temporal-cache-bench --only hits           # the hits section alone, on stdout; writes nothing
 //! temporal-cache-bench --only near           # the hits, then the near cache section on stdout
+//! temporal-cache-bench --only stale          # the hits, then the stale section on stdout
 //! ```
 //!
 //! It starts its own `redis-server` on a free loopback port, runs every measurement with fixed
@@ -37,7 +38,8 @@ use crate::machine::Machine;
 use crate::report::Report;
 use crate::scenarios::flight::{self, Flight};
 use crate::scenarios::{
-    commands, faults, hits, invalidation, metrics, misses, near, production, storage, workflows,
+    commands, faults, hits, invalidation, metrics, misses, near, production, stale, storage,
+    workflows,
 };
 
 /// Where the report goes unless `--output` says otherwise: the workspace root.
@@ -90,6 +92,8 @@ enum Run {
     OnlyHits,
     /// The hits section's entries, then the near cache section alone, printed and not written.
     OnlyNear,
+    /// The hits section, then the stale-while-revalidate section alone, printed and not written.
+    OnlyStale,
 }
 
 fn parse_run(args: &[String]) -> BenchResult<Run> {
@@ -98,13 +102,15 @@ fn parse_run(args: &[String]) -> BenchResult<Run> {
         [flag, path] if flag == "--output" => Ok(Run::All(PathBuf::from(path))),
         [flag, section] if flag == "--only" && section == "hits" => Ok(Run::OnlyHits),
         [flag, section] if flag == "--only" && section == "near" => Ok(Run::OnlyNear),
-        _ => {
-            Err("usage: temporal-cache-bench [--output <path> | --only hits | --only near]".into())
-        }
+        [flag, section] if flag == "--only" && section == "stale" => Ok(Run::OnlyStale),
+        _ => Err(
+            "usage: temporal-cache-bench [--output <path> | --only hits | --only near | --only stale]"
+                .into(),
+        ),
     }
 }
 
-/// Runs every measurement (or only the hits), then prints and writes the report.
+/// Runs every measurement (or only one section), then prints and writes the report.
 async fn bench(run: Run) -> BenchResult<()> {
     let started = Instant::now();
     let server = RedisServer::start()?;
@@ -124,6 +130,10 @@ async fn bench(run: Run) -> BenchResult<()> {
             print!("{}", report::hits_markdown(&hits));
             return Ok(());
         }
+        Run::OnlyStale => {
+            print!("{}", report::stale_markdown(&stale::measure().await?));
+            return Ok(());
+        }
         Run::OnlyNear => {
             let near = near::measure(&server.url(), Arc::clone(&backend)).await?;
             print!("{}", report::near_markdown(&near));
@@ -135,6 +145,7 @@ async fn bench(run: Run) -> BenchResult<()> {
     let costs = commands::measure(server.socket_addr(), &mut admin, backend).await?;
     let identical = flight::measure(Flight::Identical, &server.url()).await?;
     let long_body = flight::measure(Flight::LongBody, &server.url()).await?;
+    let stale = stale::measure().await?;
     let faults = faults::measure().await?;
     let production = production::measure().await?;
     let storage = storage::measure(&server.url()).await?;
@@ -150,6 +161,7 @@ async fn bench(run: Run) -> BenchResult<()> {
         costs,
         identical,
         long_body,
+        stale,
         faults,
         production,
         storage,

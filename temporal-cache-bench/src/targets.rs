@@ -32,6 +32,10 @@ pub(crate) const CONCURRENT_HITS_MIN_RATIO: f64 = 0.9;
 /// A hit served from the near cache may take at most this share of a bare GET (p50 over p50).
 pub(crate) const NEAR_HIT_P50_MAX_RATIO: f64 = 0.05;
 
+/// With `stale`, every caller of an entry that has just turned stale but the one refreshing it
+/// must return within this long.
+pub(crate) const STALE_MAX_WAIT: Duration = Duration::from_millis(2);
+
 /// Identical concurrent calls must run the body this many times in all.
 pub(crate) const FLIGHT_MAX_BODY_RUNS: usize = 1;
 

@@ -53,6 +53,8 @@
 //! | `lock = false` | turns single-flight off: concurrent identical calls each run the body (one stores) |
 //! | `lock_ttl = "30s"` | the lease length; the holder renews it every third of this while its body runs |
 //! | `lock_wait = "5m"` | how long a call waits for another's result before running the body itself |
+//! | `stale = "10m"` | after `ttl`, the entry is served stale for this long while one call refreshes it |
+//! | `on_error = "stale"` | a refresh that fails with a retryable error returns the stale value (`"stale_always"`: any error) |
 //!
 //! # Single-flight
 //!

@@ -23,6 +23,7 @@ use crate::scenarios::metrics::{MetricsReport, RecordingHits};
 use crate::scenarios::misses::{MissReport, MissRounds};
 use crate::scenarios::near::{NearReport, NearRound, NearSize, WriteDelay};
 use crate::scenarios::production::{Failover, HitAgainstFloor, ProductionReport};
+use crate::scenarios::stale::{StaleReport, Waits};
 use crate::scenarios::storage::{FormHits, StorageReport};
 use crate::scenarios::workflows::{Kind, WallTimes, WorkflowReport};
 use crate::stats::Latency;
@@ -233,6 +234,21 @@ fn fixed_report() -> Report {
             body_runs: (1, 1),
             last_return_after_body: None,
             all_returned_after: micros(1_900_000),
+        },
+        stale: StaleReport {
+            with_stale: Waits {
+                p50: micros(450),
+                p99: micros(1_900),
+                max: micros(203_000),
+                all_but_slowest: micros(2_400),
+            },
+            without_stale: Waits {
+                p50: micros(201_000),
+                p99: micros(203_000),
+                max: micros(204_000),
+                all_but_slowest: micros(203_000),
+            },
+            body: micros(200_000),
         },
         faults: FaultReport {
             async_kind: kind(&[15_500, 16_400, 11], Some(micros(1_400_000))),

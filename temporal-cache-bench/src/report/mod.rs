@@ -19,6 +19,7 @@ mod metrics;
 mod misses;
 mod near;
 mod production;
+mod stale;
 mod storage;
 mod summary;
 mod workflows;
@@ -35,6 +36,7 @@ use crate::scenarios::metrics::MetricsReport;
 use crate::scenarios::misses::MissReport;
 use crate::scenarios::near::NearReport;
 use crate::scenarios::production::ProductionReport;
+use crate::scenarios::stale::StaleReport;
 use crate::scenarios::storage::StorageReport;
 use crate::scenarios::workflows::WorkflowReport;
 use summary::SummaryRow;
@@ -55,6 +57,14 @@ pub(crate) fn near_markdown(report: &NearReport) -> String {
     out
 }
 
+/// The stale-while-revalidate summary rows and section alone, for `--only stale`.
+pub(crate) fn stale_markdown(report: &StaleReport) -> String {
+    let mut out = String::new();
+    summary::section(&mut out, &stale::summary_rows(report));
+    stale::section(&mut out, report);
+    out
+}
+
 /// Everything one run measured.
 pub(crate) struct Report {
     pub(crate) machine: Machine,
@@ -64,6 +74,7 @@ pub(crate) struct Report {
     pub(crate) costs: CallCosts,
     pub(crate) identical: FlightReport,
     pub(crate) long_body: FlightReport,
+    pub(crate) stale: StaleReport,
     pub(crate) faults: FaultReport,
     pub(crate) production: ProductionReport,
     pub(crate) storage: StorageReport,
@@ -89,6 +100,7 @@ impl Report {
         misses::section(&mut out, &self.misses);
         commands::section(&mut out, &self.costs);
         flight::section(&mut out, [&self.identical, &self.long_body]);
+        stale::section(&mut out, &self.stale);
         faults::section(&mut out, &self.faults);
         production::section(&mut out, &self.production);
         storage::section(&mut out, &self.storage);
@@ -115,6 +127,7 @@ impl Report {
             misses::summary_rows(&self.misses),
             commands::summary_rows(&self.costs),
             flight::summary_rows(&self.identical, &self.long_body),
+            stale::summary_rows(&self.stale),
             faults::summary_rows(&self.faults),
             production::summary_rows(&self.production),
             storage::summary_rows(&self.storage),

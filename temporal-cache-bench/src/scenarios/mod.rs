@@ -9,6 +9,7 @@ pub(crate) mod metrics;
 pub(crate) mod misses;
 pub(crate) mod near;
 pub(crate) mod production;
+pub(crate) mod stale;
 pub(crate) mod storage;
 pub(crate) mod workflows;
 
