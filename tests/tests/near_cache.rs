@@ -205,6 +205,29 @@ where
     }
 }
 
+/// Waits until the near cache was emptied (its resets past `resets`), checks that `key` now reads
+/// `value` (what was written while tracking was down), then that tracking comes back by itself,
+/// on a new connection, and the near cache serves `value` again.
+async fn emptied_then_serving_again(
+    backend: &RedisCacheBackend,
+    key: &str,
+    resets: u64,
+    value: &[u8],
+) {
+    until(backend, "reset", |stats| stats.resets > resets).await;
+    assert_eq!(backend.get(key).await.unwrap().as_deref(), Some(value));
+    until(backend, "its tracking connection back", |stats| {
+        stats.tracking
+    })
+    .await;
+    served_near(
+        backend,
+        || async { backend.get(key).await.expect("GET") },
+        &Some(value.to_vec()),
+    )
+    .await;
+}
+
 /// A key under the backend's prefix, holding `value`, served from the near cache.
 async fn near_cached(backend: &RedisCacheBackend, key: &str, value: &[u8]) {
     backend
@@ -252,23 +275,7 @@ fn killing_the_tracking_connection_empties_the_near_cache() {
             .query_async::<()>(&mut admin)
             .await
             .expect("CLIENT KILL and SET");
-        until(&backend, "reset", |stats| stats.resets > resets).await;
-        assert_eq!(
-            backend.get(key).await.unwrap().as_deref(),
-            Some(&b"new"[..])
-        );
-
-        // Tracking comes back by itself, on a new connection, and serves again.
-        until(&backend, "its tracking connection back", |stats| {
-            stats.tracking
-        })
-        .await;
-        served_near(
-            &backend,
-            || async { backend.get(key).await.expect("GET") },
-            &Some(b"new".to_vec()),
-        )
-        .await;
+        emptied_then_serving_again(&backend, key, resets, b"new").await;
         assert_ne!(tracking_connections(&server).await, connections);
     });
 }
@@ -284,22 +291,8 @@ fn a_redis_restart_empties_the_near_cache() {
         let resets = stats(&backend).resets;
         server.restart();
         set_raw(&server, key, b"new").await;
-        until(&backend, "reset", |stats| stats.resets > resets).await;
-        assert_eq!(
-            backend.get(key).await.unwrap().as_deref(),
-            Some(&b"new"[..])
-        );
-        until(&backend, "its tracking connection back", |stats| {
-            stats.tracking
-        })
-        .await;
+        emptied_then_serving_again(&backend, key, resets, b"new").await;
         // A write after the restart reaches the new tracking connection.
-        served_near(
-            &backend,
-            || async { backend.get(key).await.expect("GET") },
-            &Some(b"new".to_vec()),
-        )
-        .await;
         let invalidations = stats(&backend).invalidations;
         set_raw(&server, key, b"newer").await;
         until(&backend, "the invalidation", |stats| {
