@@ -23,6 +23,9 @@ struct Shown<'a> {
     lease: bool,
     /// `null`: it never expires.
     ttl_ms: Option<u64>,
+    /// For an activity with `stale = ...`: when the entry stops being fresh, in milliseconds
+    /// since the Unix epoch (after it, it is served stale while one call refreshes it).
+    fresh_until_ms: Option<u64>,
     format_version: Option<u8>,
     form: String,
     compressed: bool,
@@ -64,6 +67,7 @@ pub(crate) async fn run(target: &Target, args: ShowArgs) -> CliResult {
             Ttl::Expires(ttl) => Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
             Ttl::Never | Ttl::Gone => None,
         },
+        fresh_until_ms: inspected.fresh_until_millis,
         format_version: inspected.format_version,
         form: form(&inspected),
         compressed: inspected.compressed,
@@ -131,6 +135,9 @@ fn render(shown: &Shown<'_>, inspected: &InspectedEntry) -> String {
             |ms| table::duration(Duration::from_millis(ms)),
         ),
     ));
+    if let Some(until) = shown.fresh_until_ms {
+        lines.push(("freshness", freshness(until, now_millis())));
+    }
     lines.push((
         "envelope",
         match shown.format_version {
@@ -156,4 +163,51 @@ fn render(shown: &Shown<'_>, inspected: &InspectedEntry) -> String {
         text.push('\n');
     }
     text
+}
+
+/// An entry with a stale window, fresh until `until` (milliseconds since the Unix epoch), seen
+/// at `now`.
+fn freshness(until: u64, now: u64) -> String {
+    if now < until {
+        format!(
+            "fresh for {} more, then served stale",
+            table::duration(Duration::from_millis(until - now))
+        )
+    } else {
+        format!(
+            "stale for {} (served while one call refreshes it)",
+            table::duration(Duration::from_millis(now - until))
+        )
+    }
+}
+
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freshness_says_which_side_of_its_deadline_an_entry_is() {
+        assert_eq!(
+            freshness(10_000, 4_000),
+            format!(
+                "fresh for {} more, then served stale",
+                table::duration(Duration::from_secs(6))
+            )
+        );
+        assert_eq!(
+            freshness(10_000, 70_000),
+            format!(
+                "stale for {} (served while one call refreshes it)",
+                table::duration(Duration::from_secs(60))
+            )
+        );
+    }
 }
