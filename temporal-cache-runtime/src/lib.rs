@@ -285,7 +285,7 @@ pub mod __private {
     }
 
     /// The scope `invalidate_cache!` describes an entry in: the activity type of `marker`, in
-    /// `namespace` or else [`default_namespace`].
+    /// `namespace` or else [`default_namespace`](crate::default_namespace).
     pub fn invalidation_scope<'a, M: temporalio_common::ActivityDefinition>(
         marker: &'a M,
         namespace: Option<&'a str>,
