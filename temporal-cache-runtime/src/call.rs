@@ -81,10 +81,7 @@ where
     if raw.is_some() {
         metrics.body_ran(started.elapsed());
     }
-    let answer = match stale {
-        Some(stale) => slot.answer(outcome, stale, codec),
-        None => outcome,
-    };
+    let answer = slot.answer(outcome, stale, codec);
     let bytes = slot.stored_form(raw).await;
     slot.finish(bytes).await;
     answer
@@ -147,10 +144,7 @@ where
     if raw.is_some() {
         metrics.body_ran(started.elapsed());
     }
-    let answer = match stale {
-        Some(stale) => slot.answer(outcome, stale, codec),
-        None => outcome,
-    };
+    let answer = slot.answer(outcome, stale, codec);
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = blocking::wait_for(
         async move {

@@ -209,12 +209,12 @@ impl Pending {
                         Decoding::Done(decoded) => decoded,
                         Decoding::Converting(converting) => converting.await,
                     };
-                    match decoded {
-                        Some(decoded) if self.spec.is_stale(decoded.fresh_until) => {
-                            // Boxed: the slow path of a stale entry.
-                            Box::pin(self.stale(decoded.outcome, &bytes, caller)).await
+                    match self.settle(decoded, &bytes, caller, "") {
+                        Ok(acquired) => Ok(acquired),
+                        // Boxed: the slow path of a stale entry.
+                        Err((pending, stale)) => {
+                            Box::pin(pending.stale(stale, &bytes, caller)).await
                         }
-                        decoded => Ok(self.served(decoded.map(|d| d.outcome), &bytes, caller, "")),
                     }
                 }
                 Ok(None) => {
@@ -269,14 +269,30 @@ impl Pending {
             Decoding::Done(decoded) => decoded,
             Decoding::Converting(converting) => converting.await,
         };
+        match self.settle(decoded, bytes, caller, how) {
+            Ok(acquired) => acquired,
+            Err((pending, stale)) => match pending.stale(stale, bytes, caller).await {
+                Ok(acquired) => acquired,
+                Err(pending) => pending.run(None, caller),
+            },
+        }
+    }
+
+    /// The verdict for stored `bytes` that decoded to `decoded` (`None`: unreadable), or, for an
+    /// entry past its `ttl` but within its stale window, the call and the stale outcome to
+    /// [revalidate](Self::stale) first.
+    fn settle<R>(
+        self,
+        decoded: Option<Decoded<R>>,
+        bytes: &[u8],
+        caller: &Caller<'_>,
+        how: &str,
+    ) -> Result<Acquired<R>, (Self, R)> {
         match decoded {
             Some(decoded) if self.spec.is_stale(decoded.fresh_until) => {
-                match self.stale(decoded.outcome, bytes, caller).await {
-                    Ok(acquired) => acquired,
-                    Err(pending) => pending.run(None, caller),
-                }
+                Err((self, decoded.outcome))
             }
-            decoded => self.served(decoded.map(|d| d.outcome), bytes, caller, how),
+            decoded => Ok(self.served(decoded.map(|d| d.outcome), bytes, caller, how)),
         }
     }
 

@@ -74,11 +74,11 @@ impl Slot {
         .await
     }
 
-    /// What the call answers when its body returned `outcome` while refreshing a stale entry:
-    /// `stale` instead of a failure the activity's `on_error` covers (with a warning and a
-    /// fallback counted), else `outcome`.
-    pub(crate) fn answer<R>(&self, outcome: R, stale: R, codec: OutcomeCodec<R>) -> R {
-        let Some(failure) = codec.failure(&outcome) else {
+    /// What the call answers when its body returned `outcome`: for a call that refreshed a
+    /// stale entry, `stale` instead of a failure the activity's `on_error` covers (with a
+    /// warning and a fallback counted); else `outcome`.
+    pub(crate) fn answer<R>(&self, outcome: R, stale: Option<R>, codec: OutcomeCodec<R>) -> R {
+        let (Some(stale), Some(failure)) = (stale, codec.failure(&outcome)) else {
             return outcome;
         };
         if !self.spec.on_error.serves_stale(failure) {

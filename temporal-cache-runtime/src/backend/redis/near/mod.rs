@@ -19,8 +19,8 @@
 mod tracking;
 
 use std::hash::BuildHasher;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -85,7 +85,6 @@ impl Expiry<Arc<str>, NearEntry> for UntilRedisExpiry {
 /// The store and its coherence state, shared with the tracking task.
 pub(super) struct NearCache {
     entries: Cache<Arc<str>, NearEntry>,
-    max_bytes: u64,
     /// One counter per stripe of keys, bumped by every invalidation of a key in it.
     epochs: Box<[AtomicU64]>,
     stripe_hasher: std::hash::RandomState,
@@ -93,7 +92,7 @@ pub(super) struct NearCache {
     generation: AtomicU64,
     tracking_up: AtomicBool,
     /// Whether a tracking task runs (on some Tokio runtime).
-    supervised: Mutex<bool>,
+    supervised: AtomicBool,
     hits: AtomicU64,
     misses: AtomicU64,
     invalidations: AtomicU64,
@@ -121,12 +120,11 @@ impl NearCache {
             .build();
         Self {
             entries,
-            max_bytes,
             epochs: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             stripe_hasher: std::hash::RandomState::new(),
             generation: AtomicU64::new(0),
             tracking_up: AtomicBool::new(false),
-            supervised: Mutex::new(false),
+            supervised: AtomicBool::new(false),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             invalidations: AtomicU64::new(0),
@@ -236,7 +234,7 @@ impl NearCache {
     }
 
     pub(super) fn max_bytes(&self) -> u64 {
-        self.max_bytes
+        self.entries.policy().max_capacity().unwrap_or(u64::MAX)
     }
 
     pub(super) fn is_tracking(&self) -> bool {
@@ -248,7 +246,7 @@ impl NearCache {
         NearCacheStats {
             entries: self.entries.entry_count(),
             bytes: self.entries.weighted_size(),
-            max_bytes: self.max_bytes,
+            max_bytes: self.max_bytes(),
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             invalidations: self.invalidations.load(Ordering::Relaxed),
@@ -264,18 +262,11 @@ impl NearCache {
 
     /// Marks a tracking task as running; false when one already is.
     fn start_supervising(&self) -> bool {
-        let mut supervised = self
-            .supervised
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        !std::mem::replace(&mut *supervised, true)
+        !self.supervised.swap(true, Ordering::AcqRel)
     }
 
     fn stop_supervising(&self) {
-        *self
-            .supervised
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = false;
+        self.supervised.store(false, Ordering::Release);
     }
 }
 
