@@ -45,12 +45,13 @@ use crate::value::{self, Decoded, Decoding};
 pub(crate) enum Acquired<R> {
     /// Serve this outcome: read from the cache (or, for a lookup-only call, its miss).
     Hit(R),
-    /// Run the body, then [`Slot::finish`] with its result.
-    Run(Slot),
+    /// Run the body, then [`Slot::finish`] with its result. (Boxed, like `Refresh`'s slot: a
+    /// hit's future has room for every verdict, and only a miss needs a slot.)
+    Run(Box<Slot>),
     /// Run the body to refresh a stale entry (this call holds its lease), then
     /// [`Slot::finish`]; `stale` answers the call instead if the body fails and the activity's
     /// `on_error` says so.
-    Refresh { slot: Slot, stale: R },
+    Refresh { slot: Box<Slot>, stale: R },
     /// The activity was cancelled while waiting for another caller's result.
     Cancelled,
 }
@@ -89,10 +90,12 @@ pub(crate) fn acquire<R>(
             leader,
             revalidates: true,
         };
-        match pending.look_up(codec, caller).await {
-            Ok(acquired) => acquired,
-            Err(pending) => Box::pin(pending.claim(codec, caller, ctx)).await,
-        }
+        // Not a `match` around the claim: its scrutinee would stay in the hit's future.
+        let pending = match pending.look_up(codec, caller).await {
+            Ok(acquired) => return acquired,
+            Err(pending) => pending,
+        };
+        Box::pin(pending.claim(codec, caller, ctx)).await
     }
 }
 
@@ -209,13 +212,12 @@ impl Pending {
                         Decoding::Done(decoded) => decoded,
                         Decoding::Converting(converting) => converting.await,
                     };
-                    match self.settle(decoded, &bytes, caller, "") {
-                        Ok(acquired) => Ok(acquired),
-                        // Boxed: the slow path of a stale entry.
-                        Err((pending, stale)) => {
-                            Box::pin(pending.stale(stale, &bytes, caller)).await
-                        }
-                    }
+                    let (pending, stale) = match self.settle(decoded, &bytes, caller, "") {
+                        Ok(acquired) => return Ok(acquired),
+                        Err(stale) => stale,
+                    };
+                    // Boxed: the slow path of a stale entry.
+                    Box::pin(pending.stale(stale, &bytes, caller)).await
                 }
                 Ok(None) => {
                     event!(debug, caller, self.key, cache.status = "miss", "cache miss");
@@ -341,7 +343,7 @@ impl Pending {
                     leader.land(bytes);
                 }
                 caller.metrics.miss();
-                let slot = pending.slot(Some(lease), true, caller);
+                let slot = Box::new(pending.slot(Some(lease), true, caller));
                 Ok(Acquired::Refresh { slot, stale })
             }
             Ok(false) => Ok(self.served(
@@ -411,7 +413,7 @@ impl Pending {
         store: bool,
         caller: &Caller<'_>,
     ) -> Acquired<R> {
-        Acquired::Run(self.slot(lease, store, caller))
+        Acquired::Run(Box::new(self.slot(lease, store, caller)))
     }
 
     fn slot(self, lease: Option<HeldLease>, store: bool, caller: &Caller<'_>) -> Slot {

@@ -261,11 +261,19 @@ impl RedisCacheBackend {
         Some(near)
     }
 
+    /// The backend's connection, made by the first operation that needs it.
+    ///
+    /// Connecting is boxed: its state is more than a kilobyte, and every command's future would
+    /// carry it otherwise, long after the connection exists.
     async fn connection(&self) -> Result<Connection, BackendError> {
-        let connection = self
-            .connection
-            .get_or_try_init(|| self.endpoint.connect(self.operation_timeout))
-            .await?;
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection.clone());
+        }
+        let connection = Box::pin(
+            self.connection
+                .get_or_try_init(|| self.endpoint.connect(self.operation_timeout)),
+        )
+        .await?;
         Ok(connection.clone())
     }
 
