@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use temporal_cache_runtime::backend::DEFAULT_KEY_PREFIX;
 
 use super::{Op, ROUNDS, TASKS, op};
-use crate::activities::{self, BenchActivities, DOCUMENT, PROFILE};
+use crate::activities::{self, BenchActivities, DOCUMENT, Document, PROFILE, Profile};
 use crate::context::context_for;
 use crate::error::{BenchResult, activity_result};
 use crate::stats::{self, Latency, median};
@@ -58,6 +58,9 @@ pub(crate) struct Round {
     pub(crate) decode: Latency,
     /// Bare GETs per second, [`TASKS`] tasks sharing the connection, one key each.
     pub(crate) floor_concurrent: f64,
+    /// The same GETs, each followed by `serde_json` decoding the entry's JSON into the result
+    /// type: a typed read with no cache around it, what any cache that returns values pays.
+    pub(crate) get_decode_concurrent: f64,
     /// Hits per second, [`TASKS`] tasks, one input each.
     pub(crate) hit_concurrent: f64,
     /// Hits per second, [`TASKS`] tasks, all with the same input.
@@ -94,6 +97,11 @@ impl SizeReport {
     pub(crate) fn concurrent_ratio(&self) -> f64 {
         self.rate(|r| r.hit_concurrent) / self.rate(|r| r.floor_concurrent)
     }
+
+    /// Median concurrent hit rate over the median rate of GETs followed by a JSON decode.
+    pub(crate) fn concurrent_get_decode_ratio(&self) -> f64 {
+        self.rate(|r| r.hit_concurrent) / self.rate(|r| r.get_decode_concurrent)
+    }
 }
 
 /// Hits of both result sizes.
@@ -108,6 +116,7 @@ pub(crate) struct HitReport {
 /// What is measured for one result size.
 struct Subject {
     floor: Op,
+    get_decode: Op,
     hit: Op,
     uncached: Op,
     decode: Op,
@@ -128,9 +137,16 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
         small_keys.push(store(&mut admin, BenchActivities::fetch_small.name(), call).await?);
     }
+    let entry_bytes = entry_len(&mut admin, &small_keys[0]).await?;
+    let small_json_offset = json_offset(entry_bytes, &*PROFILE)?;
     let small = Subject {
         decode: decode_only(&*PROFILE)?,
-        entry_bytes: entry_len(&mut admin, &small_keys[0]).await?,
+        entry_bytes,
+        get_decode: get_and_decode::<Profile>(
+            &floor_connection,
+            small_keys.clone(),
+            small_json_offset,
+        ),
         floor: bare_get(&floor_connection, small_keys),
         hit: op(move |slot| {
             let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
@@ -153,9 +169,16 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
         large_keys.push(store(&mut admin, BenchActivities::fetch_large.name(), call).await?);
     }
+    let entry_bytes = entry_len(&mut admin, &large_keys[0]).await?;
+    let large_json_offset = json_offset(entry_bytes, &*DOCUMENT)?;
     let large = Subject {
         decode: decode_only(&*DOCUMENT)?,
-        entry_bytes: entry_len(&mut admin, &large_keys[0]).await?,
+        entry_bytes,
+        get_decode: get_and_decode::<Document>(
+            &floor_connection,
+            large_keys.clone(),
+            large_json_offset,
+        ),
         floor: bare_get(&floor_connection, large_keys),
         hit: op(move |slot| {
             let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
@@ -220,6 +243,9 @@ async fn measure_round(subject: &Subject) -> BenchResult<Round> {
     let decode = stats::sequential(warm_up, iterations, || (subject.decode)(0)).await?;
     let floor_op = Arc::clone(&subject.floor);
     let floor_concurrent = stats::concurrent(TASKS, per_task, move |task| floor_op(task)).await?;
+    let get_decode_op = Arc::clone(&subject.get_decode);
+    let get_decode_concurrent =
+        stats::concurrent(TASKS, per_task, move |task| get_decode_op(task)).await?;
     let hit_op = Arc::clone(&subject.hit);
     let hit_concurrent = stats::concurrent(TASKS, per_task, move |task| hit_op(task)).await?;
     let hit_op = Arc::clone(&subject.hit);
@@ -230,6 +256,7 @@ async fn measure_round(subject: &Subject) -> BenchResult<Round> {
         uncached,
         decode,
         floor_concurrent,
+        get_decode_concurrent,
         hit_concurrent,
         hit_concurrent_same_input,
     })
@@ -283,6 +310,38 @@ fn bare_get(connection: &ConnectionManager, keys: Vec<String>) -> Op {
             value
                 .map(drop)
                 .ok_or_else(|| format!("{key} is not in Redis").into())
+        }
+    })
+}
+
+/// Where the JSON starts in an entry of `entry_bytes` bytes holding `value` (or a value of the
+/// same JSON length): after the envelope's header.
+fn json_offset<T: Serialize>(entry_bytes: usize, value: &T) -> BenchResult<usize> {
+    entry_bytes
+        .checked_sub(serde_json::to_vec(value)?.len())
+        .ok_or_else(|| "an entry is shorter than its JSON".into())
+}
+
+/// [`bare_get`], then `serde_json` decoding the entry's JSON (from `json_offset` on) into `T`.
+fn get_and_decode<T: DeserializeOwned + Send + 'static>(
+    connection: &ConnectionManager,
+    keys: Vec<String>,
+    json_offset: usize,
+) -> Op {
+    let (connection, keys) = (connection.clone(), Arc::new(keys));
+    op(move |slot| {
+        let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
+        async move {
+            let key = &keys[slot];
+            let value: Option<Vec<u8>> = redis::cmd("GET")
+                .arg(key)
+                .query_async(&mut connection)
+                .await?;
+            let value = value.ok_or_else(|| format!("{key} is not in Redis"))?;
+            let json = value
+                .get(json_offset..)
+                .ok_or_else(|| format!("{key} is shorter than its header"))?;
+            Ok(serde_json::from_slice::<T>(json).map(drop)?)
         }
     })
 }
