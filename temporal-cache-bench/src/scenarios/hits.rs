@@ -301,17 +301,14 @@ fn bare_get(connection: &ConnectionManager, keys: Vec<String>) -> Op {
     let (connection, keys) = (connection.clone(), Arc::new(keys));
     op(move |slot| {
         let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
-        async move {
-            let key = &keys[slot];
-            let value: Option<Vec<u8>> = redis::cmd("GET")
-                .arg(key)
-                .query_async(&mut connection)
-                .await?;
-            value
-                .map(drop)
-                .ok_or_else(|| format!("{key} is not in Redis").into())
-        }
+        async move { get(&mut connection, &keys[slot]).await.map(drop) }
     })
+}
+
+/// The value of `key`, which must be there.
+async fn get(connection: &mut ConnectionManager, key: &str) -> BenchResult<Vec<u8>> {
+    let value: Option<Vec<u8>> = redis::cmd("GET").arg(key).query_async(connection).await?;
+    value.ok_or_else(|| format!("{key} is not in Redis").into())
 }
 
 /// Where the JSON starts in an entry of `entry_bytes` bytes holding `value` (or a value of the
@@ -333,11 +330,7 @@ fn get_and_decode<T: DeserializeOwned + Send + 'static>(
         let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
         async move {
             let key = &keys[slot];
-            let value: Option<Vec<u8>> = redis::cmd("GET")
-                .arg(key)
-                .query_async(&mut connection)
-                .await?;
-            let value = value.ok_or_else(|| format!("{key} is not in Redis"))?;
+            let value = get(&mut connection, key).await?;
             let json = value
                 .get(json_offset..)
                 .ok_or_else(|| format!("{key} is shorter than its header"))?;
