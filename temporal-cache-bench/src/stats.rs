@@ -103,6 +103,53 @@ where
     Fut: Future<Output = BenchResult<T>> + Send + 'static,
     T: Send + 'static,
 {
+    let elapsed = concurrent_run(tasks, per_task, op).await?;
+    Ok(rate(tasks * per_task, elapsed))
+}
+
+/// Like [`concurrent`] for several operations at once, the way [`alternating`] is for
+/// [`sequential`]: each operation's run is cut into `parts`, and the parts take turns (`a b c`,
+/// then `b c a`, and so on), so that every operation sees the same moments of a noisy machine.
+/// Returns each operation's rate over its parts together; `per_task` must be a multiple of
+/// `parts`.
+pub(crate) async fn concurrent_interleaved<F, Fut, T>(
+    tasks: usize,
+    per_task: usize,
+    parts: usize,
+    ops: &[F],
+) -> BenchResult<Vec<f64>>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = BenchResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    if parts == 0 || !per_task.is_multiple_of(parts) {
+        return Err(
+            format!("{per_task} calls per task do not cut into {parts} equal parts").into(),
+        );
+    }
+    let per_part = per_task / parts;
+    let mut elapsed = vec![Duration::ZERO; ops.len()];
+    for part in 0..parts {
+        for turn in 0..ops.len() {
+            let index = (part + turn) % ops.len();
+            elapsed[index] += concurrent_run(tasks, per_part, ops[index].clone()).await?;
+        }
+    }
+    Ok(elapsed
+        .into_iter()
+        .map(|elapsed| rate(tasks * per_part * parts, elapsed))
+        .collect())
+}
+
+/// How long `tasks` concurrent tasks take to call `op(task)` `per_task` times each, after one
+/// untimed call per task.
+async fn concurrent_run<F, Fut, T>(tasks: usize, per_task: usize, op: F) -> BenchResult<Duration>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = BenchResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
     for task in 0..tasks {
         black_box(op(task).await?);
     }
@@ -121,7 +168,7 @@ where
     for handle in handles {
         handle.await??;
     }
-    Ok(rate(tasks * per_task, started.elapsed()))
+    Ok(started.elapsed())
 }
 
 /// The nearest-rank percentile `p` (0 to 100) of `sorted`, which must not be empty.
@@ -156,6 +203,34 @@ mod tests {
         assert_eq!(percentile(&samples, 99.0), Duration::from_micros(99));
         assert_eq!(percentile(&samples, 100.0), Duration::from_micros(100));
         assert_eq!(percentile(&micros(&[7]), 99.0), Duration::from_micros(7));
+    }
+
+    #[tokio::test]
+    async fn interleaved_runs_call_each_operation_in_every_part_and_task() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let calls: Arc<[AtomicUsize; 2]> = Arc::new(Default::default());
+        let ops = [0, 1].map(|index| {
+            let calls = Arc::clone(&calls);
+            move |task: usize| {
+                let calls = Arc::clone(&calls);
+                async move {
+                    assert!(task < 3);
+                    calls[index].fetch_add(1, Ordering::Relaxed);
+                    BenchResult::Ok(())
+                }
+            }
+        });
+        let rates = concurrent_interleaved(3, 10, 5, &ops).await.unwrap();
+        assert_eq!(rates.len(), 2);
+        assert!(rates.iter().all(|rate| *rate > 0.0));
+        // 3 tasks × 10 timed calls, and one untimed call per task in each of the 5 parts.
+        for count in calls.iter() {
+            assert_eq!(count.load(Ordering::Relaxed), 3 * 10 + 3 * 5);
+        }
+        let error = concurrent_interleaved(3, 10, 4, &ops).await.unwrap_err();
+        assert!(error.to_string().contains("4 equal parts"), "{error}");
     }
 
     #[test]

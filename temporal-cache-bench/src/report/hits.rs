@@ -9,7 +9,7 @@ use super::format::{duration, latency, latency_pair, p50_p99, rate, rate_of, rat
 use super::summary::SummaryRow;
 use crate::reference;
 use crate::scenarios::TASKS;
-use crate::scenarios::hits::{HitReport, Round, SizeReport};
+use crate::scenarios::hits::{CONCURRENT_PARTS, HitReport, Round, SizeReport};
 use crate::targets::{self, Verdict};
 
 pub(super) fn summary_rows(hits: &HitReport) -> Vec<SummaryRow> {
@@ -168,7 +168,9 @@ pub(super) fn section(out: &mut String, hits: &HitReport) {
          - *{TASKS} tasks*: each task has an input (an entry) of its own, and the bare GETs read \
          the same {TASKS} entries. *GET + decode* is each bare GET followed by `serde_json` \
          decoding the entry's JSON into the result type: a typed read with nothing around it, \
-         which any cache that returns values pays (a hit of the `cached` crate is this). *One \
+         which any cache that returns values pays (a hit of the `cached` crate is this). The \
+         three runs are each cut into {CONCURRENT_PARTS} parts that take turns, so that they see \
+         the same moments of the machine. *One \
          input* is the same run with every task calling with the same input: identical \
          concurrent calls then share one lookup in the process, which a bare GET cannot do, so \
          it is shown apart and not used for the target.\n\

@@ -45,6 +45,10 @@ const LARGE_COUNTS: Counts = Counts {
     per_task: 50,
 };
 
+/// How many parts the concurrent runs of the floor, the GET + decode reference and the hits are
+/// cut into, taking turns (see [`stats::concurrent_interleaved`]).
+pub(crate) const CONCURRENT_PARTS: usize = 5;
+
 /// The figures of one size in one round.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Round {
@@ -241,13 +245,19 @@ async fn measure_round(subject: &Subject) -> BenchResult<Round> {
     .await?;
     let uncached = stats::sequential(warm_up, iterations, || (subject.uncached)(0)).await?;
     let decode = stats::sequential(warm_up, iterations, || (subject.decode)(0)).await?;
-    let floor_op = Arc::clone(&subject.floor);
-    let floor_concurrent = stats::concurrent(TASKS, per_task, move |task| floor_op(task)).await?;
-    let get_decode_op = Arc::clone(&subject.get_decode);
-    let get_decode_concurrent =
-        stats::concurrent(TASKS, per_task, move |task| get_decode_op(task)).await?;
-    let hit_op = Arc::clone(&subject.hit);
-    let hit_concurrent = stats::concurrent(TASKS, per_task, move |task| hit_op(task)).await?;
+    let concurrent_ops = [&subject.floor, &subject.get_decode, &subject.hit].map(|op| {
+        let op = Arc::clone(op);
+        move |task| op(task)
+    });
+    let [floor_concurrent, get_decode_concurrent, hit_concurrent] = stats::concurrent_interleaved(
+        TASKS,
+        per_task,
+        CONCURRENT_PARTS,
+        &concurrent_ops,
+    )
+    .await?[..] else {
+        return Err("the interleaved runs did not return one rate per operation".into());
+    };
     let hit_op = Arc::clone(&subject.hit);
     let hit_concurrent_same_input = stats::concurrent(TASKS, per_task, move |_| hit_op(0)).await?;
     Ok(Round {
