@@ -216,8 +216,19 @@ impl Pending {
                         Ok(acquired) => return Ok(acquired),
                         Err(stale) => stale,
                     };
+                    if !pending.revalidates {
+                        event!(
+                            debug,
+                            caller,
+                            pending.key,
+                            cache.status = "miss",
+                            "cache entry stale: a lookup-only call leaves its refresh to the \
+                             activity"
+                        );
+                        return Err(pending);
+                    }
                     // Boxed: the slow path of a stale entry.
-                    Box::pin(pending.stale(stale, &bytes, caller)).await
+                    Ok(Box::pin(pending.revalidate(stale, &bytes, caller)).await)
                 }
                 Ok(None) => {
                     event!(debug, caller, self.key, cache.status = "miss", "cache miss");
@@ -273,10 +284,7 @@ impl Pending {
         };
         match self.settle(decoded, bytes, caller, how) {
             Ok(acquired) => acquired,
-            Err((pending, stale)) => match pending.stale(stale, bytes, caller).await {
-                Ok(acquired) => acquired,
-                Err(pending) => pending.run(None, caller),
-            },
+            Err((pending, stale)) => pending.revalidate(stale, bytes, caller).await,
         }
     }
 
@@ -300,24 +308,10 @@ impl Pending {
 
     /// The verdict for an entry past its `ttl` but within its stale window: the call that takes
     /// its lease refreshes it (running the body, with `stale` kept to answer a failure), every
-    /// other call is served `stale` at once. A lookup-only call treats it as missing, so that
-    /// the activity it falls back to refreshes it.
-    async fn stale<R>(
-        self,
-        stale: R,
-        bytes: &[u8],
-        caller: &Caller<'_>,
-    ) -> Result<Acquired<R>, Self> {
-        if !self.revalidates {
-            event!(
-                debug,
-                caller,
-                self.key,
-                cache.status = "miss",
-                "cache entry stale: a lookup-only call leaves its refresh to the activity"
-            );
-            return Err(self);
-        }
+    /// other call is served `stale` at once. (A lookup-only call never gets here: it treats the
+    /// entry as missing, in [`look_up`](Self::look_up), so that the activity it falls back to
+    /// refreshes it.)
+    async fn revalidate<R>(self, stale: R, bytes: &[u8], caller: &Caller<'_>) -> Acquired<R> {
         let owner = lease::new_owner();
         let length = self.spec.lock.map_or(claim::FENCE_LEASE, |lock| lock.lease);
         let taken = self.backend.take_lease(&self.key, &owner, length).await;
@@ -344,17 +338,17 @@ impl Pending {
                 }
                 caller.metrics.miss();
                 let slot = Box::new(pending.slot(Some(lease), true, caller));
-                Ok(Acquired::Refresh { slot, stale })
+                Acquired::Refresh { slot, stale }
             }
-            Ok(false) => Ok(self.served(
+            Ok(false) => self.served(
                 Some(stale),
                 bytes,
                 caller,
                 " (stale: another call is refreshing it)",
-            )),
+            ),
             Err(error) => {
                 health::fallback(&self.backend, caller, &self.key, &error, "taking the lease");
-                Ok(self.served(Some(stale), bytes, caller, " (stale)"))
+                self.served(Some(stale), bytes, caller, " (stale)")
             }
         }
     }
