@@ -183,7 +183,8 @@ impl DirectedWorkflow {
 /// Which cached activity a [`LookupWorkflow`] runs through `execute_cached!`, and with what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LookupCall {
-    /// `"echo"`, `"corruptible"` or `"uncached"` (a `no_cache` activity).
+    /// `"echo"`, `"corruptible"`, `"stale_slow"` (its `value` is the body's milliseconds) or
+    /// `"uncached"` (a `no_cache` activity).
     pub activity: String,
     pub token: String,
     pub value: u64,
@@ -207,6 +208,7 @@ impl LookupWorkflow {
         let output = match call.activity.as_str() {
             "corruptible" => execute_cached!(ctx, Cached::corruptible, input, options).await?,
             "uncached" => execute_cached!(ctx, Cached::uncached, input, options).await?,
+            "stale_slow" => execute_cached!(ctx, Cached::stale_slow, input, options).await?,
             _ => execute_cached!(ctx, Cached::echo, input, options).await?,
         };
         Ok(output)

@@ -3,9 +3,12 @@
 //! `ActivityTaskScheduled`), a miss schedules the activity once, both histories replay with the
 //! SDK's replayer (with Redis stopped too: replay never touches the cache), a `no_cache` activity
 //! and an entry of another result type go to the real activity, and with Redis down the workflow
-//! still completes through the real activity.
+//! still completes through the real activity. An entry past its `ttl` but within its `stale` window
+//! is a miss for the lookup: the activity it falls back to refreshes it.
 //!
 //! The tests run one at a time: each points the global backend at a Redis of its own.
+
+use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use temporal_cache_runtime::directive::interceptor;
@@ -44,6 +47,9 @@ impl Ran {
         })
     }
 }
+
+/// How long [`Cached::stale_slow`]'s entry is fresh (its `ttl`).
+const STALE_SLOW_TTL: Duration = Duration::from_millis(300);
 
 async fn execute(client: &Client, task_queue: &str, activity: &str, token: &str) -> Ran {
     let call = LookupCall {
@@ -279,4 +285,58 @@ async fn plant_another_type(url: &str) {
     let mut planted = stored[..4].to_vec();
     planted.extend_from_slice(br#"{"renamed_field":true}"#);
     let () = connection.set(entries[0], planted).await.expect("SET");
+}
+
+#[test]
+fn a_stale_entry_is_a_miss_for_the_lookup_and_the_activity_refreshes_it() {
+    let _serial = temporal_cache_tests::serial();
+    temporal_cache_tests::init_tracing();
+    let redis = RedisServer::start();
+    set_cache_backend(RedisCacheBackend::new(&redis.url()).expect("a Redis URL"));
+    let temporal = TemporalServer::shared();
+    let token = token("lookup-stale");
+    block_on(async {
+        let client = temporal.client().await;
+        let task_queue = unique_task_queue("lookup-stale");
+        let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
+        let mut worker = lookup_worker(&runtime, &client, &task_queue);
+        let shutdown = worker.shutdown_handle();
+        let workflows = async {
+            let stored = Instant::now();
+            let first = execute(&client, &task_queue, "stale_slow", &token).await;
+            assert_eq!(
+                (
+                    first.output.run,
+                    first.count(EventType::ActivityTaskScheduled)
+                ),
+                (1, 1),
+                "a miss schedules the activity, which stores the entry"
+            );
+
+            // The entry's freshness is wall-clock time: only waiting turns it stale.
+            tokio::time::sleep_until((stored + STALE_SLOW_TTL * 2).into()).await;
+            let stale = execute(&client, &task_queue, "stale_slow", &token).await;
+            assert_eq!(
+                stale.count(EventType::ActivityTaskScheduled),
+                1,
+                "the lookup does not serve a stale entry: the activity is scheduled"
+            );
+            assert_eq!(
+                (stale.output.run, runs(&token)),
+                (2, 2),
+                "the activity refreshed the entry instead of serving the stale value"
+            );
+
+            let fresh = execute(&client, &task_queue, "stale_slow", &token).await;
+            assert_eq!(
+                fresh.count(EventType::ActivityTaskScheduled),
+                0,
+                "the refreshed entry is a hit for the lookup"
+            );
+            assert_eq!(fresh.output, stale.output, "the refreshed value");
+            shutdown();
+        };
+        let (worker_result, ()) = tokio::join!(worker.run(), workflows);
+        worker_result.expect("the worker stops cleanly");
+    });
 }
