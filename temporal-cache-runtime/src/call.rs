@@ -16,11 +16,10 @@ use temporalio_sdk::activities::ActivityContext;
 use crate::blocking;
 use crate::directive::{self, Route};
 use crate::entry::{Described, Entry, Keyed};
-use crate::lock::{self, Acquired, acquire};
+use crate::lock::{self, Acquired, Slot, acquire};
 use crate::log::{Caller, TARGET};
 use crate::metrics::FallbackReason;
 use crate::outcome::OutcomeCodec;
-use crate::value;
 
 /// Runs an async cached activity: serves a hit, or runs `body` and stores its successful result.
 ///
@@ -64,24 +63,14 @@ where
     F: FnOnce(ActivityContext) -> Fut,
     Fut: Future<Output = R>,
 {
-    let (slot, stale) = match acquired {
-        None => return body(ctx).await,
-        Some(Acquired::Hit(outcome)) => return outcome,
-        Some(Acquired::Cancelled) => match codec.cancelled() {
-            Some(cancelled) => return cancelled,
-            None => return body(ctx).await,
-        },
-        Some(Acquired::Run(slot)) => (slot, None),
-        Some(Acquired::Refresh { slot, stale }) => (slot, Some(stale)),
+    let (slot, stale) = match next(acquired, codec) {
+        Next::Answer(outcome) => return outcome,
+        Next::Uncached => return body(ctx).await,
+        Next::Body { slot, stale } => (slot, stale),
     };
-    let metrics = Caller::of(&ctx).metrics;
     let started = Instant::now();
     let outcome = body(ctx).await;
-    let raw = value::raw(&outcome, codec, slot.storage());
-    if raw.is_some() {
-        metrics.body_ran(started.elapsed());
-    }
-    let answer = slot.answer(outcome, stale, codec);
+    let (answer, raw) = slot.conclude(outcome, stale, codec, started.elapsed());
     let bytes = slot.stored_form(raw).await;
     slot.finish(bytes).await;
     answer
@@ -99,7 +88,6 @@ where
         return body(ctx);
     };
     let wait = keyed.spec.lock.map_or(Duration::ZERO, |lock| lock.wait);
-    let metrics = Caller::of(&ctx).metrics;
     // Shared with the lookup's task rather than cloned for it: the task drops its share before it
     // answers, so the context is taken back whole unless the lookup outlived the wait.
     let shared = Arc::new(ctx);
@@ -115,17 +103,12 @@ where
         wait + blocking::BRIDGE_LIMIT,
     );
     let ctx = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
-    let (slot, stale) = match acquired {
-        Ok(None) => return body(ctx),
-        Ok(Some(Acquired::Hit(outcome))) => return outcome,
-        Ok(Some(Acquired::Cancelled)) => match codec.cancelled() {
-            Some(cancelled) => return cancelled,
-            None => return body(ctx),
-        },
-        Ok(Some(Acquired::Run(slot))) => (slot, None),
-        Ok(Some(Acquired::Refresh { slot, stale })) => (slot, Some(stale)),
+    let acquired = match acquired {
+        Ok(acquired) => acquired,
         Err(error) => {
-            metrics.fallback(FallbackReason::of(error.kind()));
+            Caller::of(&ctx)
+                .metrics
+                .fallback(FallbackReason::of(error.kind()));
             let info = ctx.info();
             tracing::warn!(
                 target: TARGET,
@@ -138,13 +121,14 @@ where
             return body(ctx);
         }
     };
+    let (slot, stale) = match next(acquired, codec) {
+        Next::Answer(outcome) => return outcome,
+        Next::Uncached => return body(ctx),
+        Next::Body { slot, stale } => (slot, stale),
+    };
     let started = Instant::now();
     let outcome = body(ctx);
-    let raw = value::raw(&outcome, codec, slot.storage());
-    if raw.is_some() {
-        metrics.body_ran(started.elapsed());
-    }
-    let answer = slot.answer(outcome, stale, codec);
+    let (answer, raw) = slot.conclude(outcome, stale, codec, started.elapsed());
     // Waiting for the store keeps "the next call is a hit" true for sync activities too.
     let _ = blocking::wait_for(
         async move {
@@ -154,6 +138,31 @@ where
         blocking::BRIDGE_LIMIT,
     );
     answer
+}
+
+/// What a call does once its verdict is in, async or sync alike.
+enum Next<R> {
+    /// Return this: a hit, or the activity's cancellation while it waited.
+    Answer(R),
+    /// Run the body uncached (no verdict, or a cancellation the outcome cannot express).
+    Uncached,
+    /// Run the body in `slot`, which stores its result; `stale` answers a failure the activity's
+    /// `on_error` covers.
+    Body { slot: Box<Slot>, stale: Option<R> },
+}
+
+/// The [`Next`] step of a call whose verdict is `acquired` (`None`: it runs uncached).
+fn next<R>(acquired: Option<Acquired<R>>, codec: OutcomeCodec<R>) -> Next<R> {
+    match acquired {
+        None => Next::Uncached,
+        Some(Acquired::Hit(outcome)) => Next::Answer(outcome),
+        Some(Acquired::Cancelled) => codec.cancelled().map_or(Next::Uncached, Next::Answer),
+        Some(Acquired::Run(slot)) => Next::Body { slot, stale: None },
+        Some(Acquired::Refresh { slot, stale }) => Next::Body {
+            slot,
+            stale: Some(stale),
+        },
+    }
 }
 
 /// How the call proceeds: its directive first, if it carries one (see [`directive`]), then the

@@ -2,6 +2,7 @@
 //! flight its followers wait on.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::flight::Leader;
 use super::lease::HeldLease;
@@ -50,13 +51,31 @@ impl Slot {
     }
 
     /// The largest value the backend stores, in bytes.
-    pub(crate) fn max_value_bytes(&self) -> usize {
+    fn max_value_bytes(&self) -> usize {
         self.backend.max_value_bytes()
     }
 
     /// How the backend stores values.
-    pub(crate) fn storage(&self) -> &Storage {
+    fn storage(&self) -> &Storage {
         self.backend.storage()
+    }
+
+    /// The body returned `outcome` after running for `took`: what the call answers (see
+    /// [`answer`](Self::answer)), and the first step of the result's stored form (`None` if it is
+    /// not stored: an error, or a value that could not be encoded). Only a result that may be
+    /// stored counts as a body run in the metrics.
+    pub(crate) fn conclude<R>(
+        &self,
+        outcome: R,
+        stale: Option<R>,
+        codec: OutcomeCodec<R>,
+        took: Duration,
+    ) -> (R, Option<value::Raw>) {
+        let raw = value::raw(&outcome, codec, self.storage());
+        if raw.is_some() {
+            self.caller.as_caller().metrics.body_ran(took);
+        }
+        (self.answer(outcome, stale, codec), raw)
     }
 
     /// The bytes to store for the body's result, whose first step is `raw`.
@@ -77,7 +96,7 @@ impl Slot {
     /// What the call answers when its body returned `outcome`: for a call that refreshed a
     /// stale entry, `stale` instead of a failure the activity's `on_error` covers (with a
     /// warning and a fallback counted); else `outcome`.
-    pub(crate) fn answer<R>(&self, outcome: R, stale: Option<R>, codec: OutcomeCodec<R>) -> R {
+    fn answer<R>(&self, outcome: R, stale: Option<R>, codec: OutcomeCodec<R>) -> R {
         let (Some(stale), Some(failure)) = (stale, codec.failure(&outcome)) else {
             return outcome;
         };
