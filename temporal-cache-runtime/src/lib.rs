@@ -131,6 +131,7 @@ pub use invalidate::InvalidateError;
 pub use key::KeySecret;
 pub use metrics::cache_stats;
 pub use secret::SecretError;
+pub use spec::Freshness;
 pub use value::inspect::{InspectedEntry, inspect_entry};
 pub use value::{Compression, EncryptionKey, Keyring, Storage};
 

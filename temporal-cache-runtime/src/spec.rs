@@ -41,7 +41,34 @@ impl CacheSpec {
 
     /// Whether an entry fresh until `fresh_until` must be served as stale now.
     pub(crate) fn is_stale(&self, fresh_until: Option<u64>) -> bool {
-        self.stale.is_some() && fresh_until.is_some_and(|until| now_millis() >= until)
+        self.stale.is_some()
+            && fresh_until.is_some_and(|until| matches!(Freshness::now(until), Freshness::Stale(_)))
+    }
+}
+
+/// Which side of its freshness deadline an entry with a stale window (`stale = ...`) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Served as it is for this long more.
+    Fresh(Duration),
+    /// Past its deadline by this long: served stale while one call refreshes it.
+    Stale(Duration),
+}
+
+impl Freshness {
+    /// The freshness, at `now`, of an entry fresh until `until` (both in milliseconds since the
+    /// Unix epoch): stale from the deadline on.
+    pub(crate) fn at(until: u64, now: u64) -> Self {
+        if now < until {
+            Self::Fresh(Duration::from_millis(until - now))
+        } else {
+            Self::Stale(Duration::from_millis(now - until))
+        }
+    }
+
+    /// The freshness now of an entry fresh until `until` (milliseconds since the Unix epoch).
+    pub(crate) fn now(until: u64) -> Self {
+        Self::at(until, now_millis())
     }
 }
 
@@ -98,4 +125,29 @@ pub struct LockSpec {
     pub lease: Duration,
     /// How long a caller waits for another's result (`lock_wait`) before running the body itself.
     pub wait: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_stale_from_its_deadline_on() {
+        assert_eq!(
+            Freshness::at(10_000, 4_000),
+            Freshness::Fresh(Duration::from_secs(6))
+        );
+        assert_eq!(
+            Freshness::at(10_000, 9_999),
+            Freshness::Fresh(Duration::from_millis(1))
+        );
+        assert_eq!(
+            Freshness::at(10_000, 10_000),
+            Freshness::Stale(Duration::ZERO)
+        );
+        assert_eq!(
+            Freshness::at(10_000, 70_000),
+            Freshness::Stale(Duration::from_secs(60))
+        );
+    }
 }

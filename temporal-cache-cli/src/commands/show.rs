@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use temporal_cache_runtime::{CacheBackend, InspectedEntry, Keyring, Storage, inspect_entry};
+use temporal_cache_runtime::{
+    CacheBackend, Freshness, InspectedEntry, Keyring, Storage, inspect_entry,
+};
 
 use crate::CliResult;
 use crate::args::ShowArgs;
@@ -135,8 +137,8 @@ fn render(shown: &Shown<'_>, inspected: &InspectedEntry) -> String {
             |ms| table::duration(Duration::from_millis(ms)),
         ),
     ));
-    if let Some(until) = shown.fresh_until_ms {
-        lines.push(("freshness", freshness(until, now_millis())));
+    if let Some(freshness) = inspected.freshness() {
+        lines.push(("freshness", describe_freshness(freshness)));
     }
     lines.push((
         "envelope",
@@ -165,28 +167,18 @@ fn render(shown: &Shown<'_>, inspected: &InspectedEntry) -> String {
     text
 }
 
-/// An entry with a stale window, fresh until `until` (milliseconds since the Unix epoch), seen
-/// at `now`.
-fn freshness(until: u64, now: u64) -> String {
-    if now < until {
-        format!(
+/// The freshness of an entry with a stale window, for a person.
+fn describe_freshness(freshness: Freshness) -> String {
+    match freshness {
+        Freshness::Fresh(left) => format!(
             "fresh for {} more, then served stale",
-            table::duration(Duration::from_millis(until - now))
-        )
-    } else {
-        format!(
+            table::duration(left)
+        ),
+        Freshness::Stale(since) => format!(
             "stale for {} (served while one call refreshes it)",
-            table::duration(Duration::from_millis(now - until))
-        )
+            table::duration(since)
+        ),
     }
-}
-
-fn now_millis() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
 }
 
 #[cfg(test)]
@@ -196,14 +188,14 @@ mod tests {
     #[test]
     fn freshness_says_which_side_of_its_deadline_an_entry_is() {
         assert_eq!(
-            freshness(10_000, 4_000),
+            describe_freshness(Freshness::Fresh(Duration::from_secs(6))),
             format!(
                 "fresh for {} more, then served stale",
                 table::duration(Duration::from_secs(6))
             )
         );
         assert_eq!(
-            freshness(10_000, 70_000),
+            describe_freshness(Freshness::Stale(Duration::from_secs(60))),
             format!(
                 "stale for {} (served while one call refreshes it)",
                 table::duration(Duration::from_secs(60))

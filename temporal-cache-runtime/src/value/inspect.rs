@@ -12,6 +12,7 @@ use super::Storage;
 use super::compression::decompress;
 use super::envelope::{self, DecodeError, key_id_text};
 use crate::backend::DEFAULT_MAX_VALUE_BYTES;
+use crate::spec::Freshness;
 
 /// The magic bytes of an entry, as the envelope writes them.
 const MAGIC: &[u8; 2] = b"tc";
@@ -47,6 +48,14 @@ pub struct InspectedEntry {
     pub json: Option<String>,
     /// Why the JSON is not shown, when it is not.
     pub unreadable: Option<String>,
+}
+
+impl InspectedEntry {
+    /// For an entry with a stale window, which side of its freshness deadline it is now, as a
+    /// call reading it would judge.
+    pub fn freshness(&self) -> Option<Freshness> {
+        self.fresh_until_millis.map(Freshness::now)
+    }
 }
 
 /// Takes apart `bytes`, stored under the cache key `key`, decrypting with the keyring of
