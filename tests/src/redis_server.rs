@@ -70,6 +70,40 @@ impl RedisServer {
             .unwrap_or_else(|e| panic!("cannot connect to the test Redis at {}: {e}", self.url()))
     }
 
+    /// How many times the server has answered `command` (lower case, as `INFO commandstats`
+    /// names it: `get`, `mget`) since it started or since `CONFIG RESETSTAT`.
+    ///
+    /// # Panics
+    ///
+    /// If the server does not answer `INFO`.
+    pub async fn calls(&self, command: &str) -> u64 {
+        self.stat(command, "calls").await
+    }
+
+    /// One figure of `command`'s line in `INFO commandstats` (`calls`, `rejected_calls`,
+    /// `failed_calls`); 0 for a command the server has not seen.
+    ///
+    /// # Panics
+    ///
+    /// If the server does not answer `INFO`.
+    pub async fn stat(&self, command: &str, field: &str) -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(&mut self.connection().await)
+            .await
+            .unwrap_or_else(|e| panic!("INFO commandstats on {}: {e}", self.url()));
+        let line = format!("cmdstat_{command}:");
+        let field = format!("{field}=");
+        info.lines()
+            .find_map(|stats| stats.strip_prefix(&line))
+            .and_then(|stats| {
+                stats
+                    .split(',')
+                    .find_map(|pair| pair.strip_prefix(&field)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
     /// Kills the server with `SIGKILL` and waits until it is gone. Does nothing if it is not
     /// running.
     pub fn kill(&mut self) {

@@ -306,20 +306,6 @@ fn a_redis_restart_empties_the_near_cache() {
     });
 }
 
-/// `GET`s the server has answered, from `INFO commandstats`.
-async fn gets_answered(server: &RedisServer) -> u64 {
-    let mut admin = server.connection().await;
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(&mut admin)
-        .await
-        .expect("INFO");
-    info.lines()
-        .find_map(|line| line.strip_prefix("cmdstat_get:calls="))
-        .and_then(|rest| rest.split(',').next()?.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_near_entry_ends_with_its_redis_ttl_without_asking_redis_before() {
     let _serial = serial();
@@ -339,14 +325,14 @@ fn a_near_entry_ends_with_its_redis_ttl_without_asking_redis_before() {
             &Some(b"v".to_vec()),
         )
         .await;
-        let gets = gets_answered(&server).await;
+        let gets = server.calls("get").await;
         tokio::time::sleep(Duration::from_millis(100).saturating_sub(stored.elapsed())).await;
         assert_eq!(backend.get(key).await.unwrap().as_deref(), Some(&b"v"[..]));
-        assert_eq!(gets_answered(&server).await, gets, "served near at +100 ms");
+        assert_eq!(server.calls("get").await, gets, "served near at +100 ms");
         tokio::time::sleep(Duration::from_millis(400).saturating_sub(stored.elapsed())).await;
         assert_eq!(backend.get(key).await.unwrap(), None, "gone at +400 ms");
         assert_eq!(
-            gets_answered(&server).await,
+            server.calls("get").await,
             gets + 1,
             "one GET: the one after the near entry ended"
         );

@@ -169,7 +169,10 @@ pub(super) fn section(out: &mut String, hits: &HitReport) {
          the same {TASKS} entries. *GET + decode* is each bare GET followed by `serde_json` \
          decoding the entry's JSON into the result type: a typed read with nothing around it, \
          which any cache that returns values pays (a hit of the `cached` crate is this). The \
-         three runs are each cut into {CONCURRENT_PARTS} parts that take turns, so that they see \
+         bare GETs of the {TASKS} tasks are pipelined on their connection; the hits share round \
+         trips besides: while one hit's GET is on its way, those that arrive meanwhile wait and \
+         go together as one MGET (entries under 16 KiB; the 100 KB ones are read one by one, \
+         pipelined like the bare GETs). The three runs are each cut into {CONCURRENT_PARTS} parts that take turns, so that they see \
          the same moments of the machine. *One \
          input* is the same run with every task calling with the same input: identical \
          concurrent calls then share one lookup in the process, which a bare GET cannot do, so \

@@ -6,12 +6,14 @@ use crate::key;
 
 /// Every command the backend sends, directly or from its scripts, in ACL syntax.
 ///
-/// `GET`, `SET` (with `PX`) and `DEL` for values and invalidation; `EVALSHA` for the lease
+/// `GET`, `SET` (with `PX`) and `DEL` for values and invalidation; `MGET` for reads that overlap
+/// (a user without it still reads, one key at a time, after one warning); `EVALSHA` for the lease
 /// scripts, with `SCRIPT LOAD` for a server that has not seen them yet; inside the scripts
 /// `PEXPIRE` (lease renewal) and `PUBLISH` (waking waiters); `SUBSCRIBE` and `UNSUBSCRIBE` for the
 /// waiters' notifications; `SCAN` and `UNLINK` for removing all the entries of an activity.
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "+get",
+    "+mget",
     "+set",
     "+del",
     "+scan",
@@ -46,7 +48,7 @@ impl RedisCacheBackend {
     /// under its prefix and channels under its prefix. For the default prefix:
     ///
     /// ```text
-    /// resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +set +del +scan +unlink +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select
+    /// resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +mget +set +del +scan +unlink +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select
     /// ```
     ///
     /// Give it to `ACL SETUSER <name> on ><password> <rule>` (or a `user` line of an ACL file),
@@ -100,8 +102,8 @@ mod tests {
         let backend = RedisCacheBackend::new("redis://127.0.0.1:6379").unwrap();
         assert_eq!(
             backend.acl_rule(),
-            "resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +set +del \
-             +scan +unlink +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select"
+            "resetkeys ~temporal-cache:* resetchannels &temporal-cache:* -@all +get +mget +set \
+             +del +scan +unlink +pexpire +evalsha +script|load +publish +subscribe +unsubscribe +select"
         );
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ::redis::Value;
 
+use super::connection::Connection;
 use super::errors::unexpected;
 use super::near::NearCache;
 use super::{RedisCacheBackend, scripts};
@@ -243,15 +244,25 @@ impl RedisCacheBackend {
     }
 
     /// One `GET`.
+    /// A hit's read. On a single server, reads that overlap share a round trip (see
+    /// `reads.rs`); a cluster's reads go one by one, each to its slot's node.
     async fn get_from_redis(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
         self.guarded(key, move || async move {
-            let mut connection = self.connection().await?;
-            self.bounded(
-                ::redis::cmd("GET")
-                    .arg(key)
-                    .query_async::<Option<Vec<u8>>>(&mut connection),
-            )
-            .await
+            match self.connection().await? {
+                Connection::Single(single) => {
+                    tokio::time::timeout(self.operation_timeout, self.reads.get(single, key))
+                        .await
+                        .unwrap_or_else(|_| Err(BackendError::timeout()))
+                }
+                mut cluster => {
+                    self.bounded(
+                        ::redis::cmd("GET")
+                            .arg(key)
+                            .query_async::<Option<Vec<u8>>>(&mut cluster),
+                    )
+                    .await
+                }
+            }
         })
         .await
     }

@@ -1,6 +1,8 @@
 //! What a Redis failure means to the cache: the [`BackendErrorKind`] that decides whether it
 //! counts towards opening the circuit, and a message that says what to fix.
 
+use std::time::Duration;
+
 use ::redis::{ErrorKind, RedisError, Value};
 
 use crate::backend::{BackendError, BackendErrorKind};
@@ -10,6 +12,17 @@ pub(super) fn unexpected(reply: &Value) -> BackendError {
         BackendErrorKind::Rejected,
         format!("unexpected reply from a temporal-cache script: {reply:?}"),
     )
+}
+
+/// `operation`, failed with a timeout if it takes longer than `timeout`.
+pub(super) async fn bounded<T>(
+    timeout: Duration,
+    operation: impl Future<Output = Result<T, RedisError>>,
+) -> Result<T, BackendError> {
+    match tokio::time::timeout(timeout, operation).await {
+        Ok(result) => result.map_err(to_backend_error),
+        Err(_) => Err(BackendError::timeout()),
+    }
 }
 
 pub(super) fn to_backend_error(error: RedisError) -> BackendError {

@@ -10,6 +10,7 @@ mod env;
 mod errors;
 mod near;
 mod notifications;
+mod reads;
 mod scan;
 mod scripts;
 mod tls;
@@ -29,6 +30,7 @@ use self::errors::to_backend_error;
 pub use self::near::NearCacheStats;
 use self::near::{NearCache, Tracking};
 use self::notifications::Notifications;
+use self::reads::Reads;
 pub use self::scan::KeyScan;
 pub use self::tls::RedisTls;
 use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALUE_BYTES, Storage};
@@ -43,7 +45,7 @@ use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALU
 /// Identical concurrent calls run once across workers: a miss takes a lease on the entry (a
 /// `SET NX PX` owned by a random token, renewed while the body runs), and callers that find the
 /// lease taken wait on the entry's pub/sub channel until the result is stored. A hit is one
-/// `GET`; an uncontended miss is three round trips (`GET`, then one script to claim the lease and
+/// `GET` (hits that overlap on a single server go together as one `MGET`); an uncontended miss is three round trips (`GET`, then one script to claim the lease and
 /// one to store the value, release the lease and wake the waiters).
 ///
 /// When Redis fails repeatedly (three calls in a row by default: timeouts, refused or broken
@@ -72,6 +74,7 @@ pub struct RedisCacheBackend {
     operation_timeout: Duration,
     max_value_bytes: usize,
     near: Option<Arc<NearCache>>,
+    reads: Arc<Reads>,
 }
 
 impl RedisCacheBackend {
@@ -181,6 +184,7 @@ impl RedisCacheBackend {
             operation_timeout: Self::DEFAULT_OPERATION_TIMEOUT,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             near: None,
+            reads: Arc::new(Reads::new(Self::DEFAULT_OPERATION_TIMEOUT)),
         }
     }
 
@@ -202,6 +206,7 @@ impl RedisCacheBackend {
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
         self.notifications = Notifications::new(self.endpoint.clone(), timeout);
+        self.reads = Arc::new(Reads::new(timeout));
         self
     }
 
@@ -281,10 +286,7 @@ impl RedisCacheBackend {
         &self,
         operation: impl Future<Output = Result<T, RedisError>>,
     ) -> Result<T, BackendError> {
-        match tokio::time::timeout(self.operation_timeout, operation).await {
-            Ok(result) => result.map_err(to_backend_error),
-            Err(_) => Err(BackendError::timeout()),
-        }
+        errors::bounded(self.operation_timeout, operation).await
     }
 
     /// Runs one operation on `key` through the circuit breaker (the key's slot's circuit, for a
