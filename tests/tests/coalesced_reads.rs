@@ -2,7 +2,7 @@
 //! and the reads that arrive while it is on its way go together as `MGET`s of at most 64 keys;
 //! each caller still gets its own key's value. Large values are read one by one; a Redis user
 //! that may not run `MGET` still reads every value, after one warning; a read whose caller gives
-//! up never holds up the others.
+//! up never holds up the others, nor a batch dropped unsent with its runtime.
 //!
 //! The tests run one at a time, as one of them counts warnings.
 
@@ -214,5 +214,41 @@ fn a_read_given_up_never_holds_up_the_others() {
             Some(value(1, SMALL))
         );
         assert_eq!(backend.get(&key(2)).await.unwrap(), Some(value(2, SMALL)));
+    });
+}
+
+#[test]
+fn a_batch_dropped_with_its_runtime_never_holds_up_later_reads() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    let backend = backend(&server);
+    let keys: Vec<String> = (0..3).map(key).collect();
+    block_on(async {
+        store(&server, 0..3, SMALL).await;
+        assert_eq!(backend.get(&keys[0]).await.unwrap(), Some(value(0, SMALL)));
+    });
+
+    let short_lived = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    short_lived.block_on(async {
+        let mut first = backend.get(&keys[0]);
+        assert!(futures::poll!(first.as_mut()).is_pending());
+        let mut second = backend.get(&keys[1]);
+        assert!(futures::poll!(second.as_mut()).is_pending());
+        // Hands the waiting read to a batch, spawned on this runtime, which never polls it.
+        drop(first);
+    });
+    drop(short_lived);
+
+    block_on(async {
+        assert_eq!(
+            backend
+                .get(&keys[2])
+                .await
+                .expect("answered, not timed out"),
+            Some(value(2, SMALL))
+        );
     });
 }

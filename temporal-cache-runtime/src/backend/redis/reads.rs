@@ -13,6 +13,7 @@
 //! `MGET` (an ACL rule written before it was needed): the first refusal is logged once, its
 //! batch is read with `GET`s, and reads go straight out from then on.
 
+use std::borrow::Borrow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -71,9 +72,13 @@ impl Reads {
 
     /// The value at `key`: read with a `GET` of its own when no read is on its way (or reads go
     /// straight out), else in the next batch.
-    pub(super) async fn get(self: &Arc<Self>, connection: ConnectionManager, key: &str) -> Reply {
+    pub(super) async fn get(
+        self: &Arc<Self>,
+        mut connection: ConnectionManager,
+        key: &str,
+    ) -> Reply {
         if self.large.load(Ordering::Relaxed) || self.refused.load(Ordering::Relaxed) {
-            return self.get_alone(&mut { connection }, key).await;
+            return self.get_alone(&mut connection, key).await;
         }
         let receiver = {
             let mut queue = self.queue();
@@ -128,13 +133,19 @@ impl Reads {
         let Some(batch) = self.next_batch() else {
             return;
         };
+        // The batch's turn exists before its task runs: a task dropped unpolled (its runtime
+        // shutting down) still hands over.
+        let turn = Turn {
+            reads: Arc::clone(self),
+            connection: connection.clone(),
+            open: true,
+        };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(Arc::clone(self).send(connection.clone(), batch));
+            drop(runtime.spawn(turn.send(batch)));
         } else {
-            // No runtime to send them on (it is shutting down): their reads fail, which their
-            // calls survive.
+            // No runtime to send them on: these reads fail, which their calls survive, and the
+            // turn hands over what queued since.
             drop(batch);
-            self.queue().busy = false;
         }
     }
 
@@ -150,29 +161,6 @@ impl Reads {
         }
         let later = queue.waiting.split_off(MAX_BATCH);
         Some(std::mem::replace(&mut queue.waiting, later))
-    }
-
-    /// Sends batches until no read waits.
-    async fn send(self: Arc<Self>, connection: ConnectionManager, mut batch: Vec<Waiting>) {
-        let mut turn = Turn {
-            reads: &self,
-            connection,
-            open: true,
-        };
-        loop {
-            let replies = self.read_batch(&mut turn.connection, &batch).await;
-            if let Ok(values) = &replies {
-                let total: usize = values.iter().flatten().map(Vec::len).sum();
-                self.note_sizes(total / values.len().max(1));
-            }
-            deliver(batch, replies);
-            match self.next_batch() {
-                Some(next) => batch = next,
-                None => break,
-            }
-        }
-        // `next_batch` found nothing waiting and marked that no read is on its way.
-        turn.open = false;
     }
 
     /// The values of a batch's keys, in order: one `MGET`, or `GET`s in one pipeline for a user
@@ -207,6 +195,26 @@ impl Reads {
             pipeline.cmd("GET").arg(&*waiting.key);
         }
         bounded(self.timeout, pipeline.query_async(connection)).await
+    }
+}
+
+impl Turn<Arc<Reads>> {
+    /// Sends batches until no read waits.
+    async fn send(mut self, mut batch: Vec<Waiting>) {
+        loop {
+            let replies = self.reads.read_batch(&mut self.connection, &batch).await;
+            if let Ok(values) = &replies {
+                let total: usize = values.iter().flatten().map(Vec::len).sum();
+                self.reads.note_sizes(total / values.len().max(1));
+            }
+            deliver(batch, replies);
+            match self.reads.next_batch() {
+                Some(next) => batch = next,
+                None => break,
+            }
+        }
+        // `next_batch` found nothing waiting and marked that no read is on its way.
+        self.open = false;
     }
 }
 
@@ -248,18 +256,19 @@ fn abandoned() -> BackendError {
     )
 }
 
-/// A read on its way; when it ends, however it ends, the reads that queued meanwhile go on.
-struct Turn<'a> {
-    reads: &'a Arc<Reads>,
+/// A read (or a run of batches) on its way; when it ends, however it ends, the reads that
+/// queued meanwhile go on. A caller's own read borrows the reads; a batch's task owns them.
+struct Turn<R: Borrow<Arc<Reads>>> {
+    reads: R,
     connection: ConnectionManager,
     /// Whether the turn still has to hand over (a batch that found nothing waiting has).
     open: bool,
 }
 
-impl Drop for Turn<'_> {
+impl<R: Borrow<Arc<Reads>>> Drop for Turn<R> {
     fn drop(&mut self) {
         if self.open {
-            self.reads.hand_over(&self.connection);
+            self.reads.borrow().hand_over(&self.connection);
         }
     }
 }
