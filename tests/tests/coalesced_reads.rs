@@ -2,17 +2,19 @@
 //! and the reads that arrive while it is on its way go together as `MGET`s of at most 64 keys;
 //! each caller still gets its own key's value. Large values are read one by one; a Redis user
 //! that may not run `MGET` still reads every value, after one warning; a read whose caller gives
-//! up never holds up the others, nor a batch dropped unsent with its runtime.
+//! up never holds up the others, nor a batch dropped unsent with its runtime; and every read of
+//! a stalled Redis ends with its own operation timeout.
 //!
 //! The tests run one at a time, as one of them counts warnings.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures::FutureExt as _;
 use futures::future::join_all;
 use temporal_cache_runtime::RedisCacheBackend;
-use temporal_cache_runtime::backend::{BackendError, CacheBackend};
+use temporal_cache_runtime::backend::{BackendError, BackendErrorKind, CacheBackend};
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::{serial, warnings};
@@ -250,5 +252,34 @@ fn a_batch_dropped_with_its_runtime_never_holds_up_later_reads() {
                 .expect("answered, not timed out"),
             Some(value(2, SMALL))
         );
+    });
+}
+
+#[test]
+fn overlapping_reads_of_a_stalled_redis_each_end_with_their_timeout() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    let backend = backend(&server).with_operation_timeout(Duration::from_millis(100));
+    block_on(async {
+        store(&server, 0..3, SMALL).await;
+        assert_eq!(backend.get(&key(0)).await.unwrap(), Some(value(0, SMALL)));
+        // Redis answers no client for 2 s: far longer than the reads' timeout.
+        redis::cmd("CLIENT")
+            .arg("PAUSE")
+            .arg(2000)
+            .arg("ALL")
+            .query_async::<()>(&mut server.connection().await)
+            .await
+            .expect("CLIENT PAUSE");
+
+        let keys: Vec<String> = (0..3).map(key).collect();
+        for (index, read) in overlapping(&backend, &keys).await.into_iter().enumerate() {
+            let error = read.expect_err("Redis is paused");
+            assert_eq!(
+                error.kind(),
+                BackendErrorKind::Timeout,
+                "read {index}: {error}"
+            );
+        }
     });
 }

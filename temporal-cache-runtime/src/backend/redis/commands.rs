@@ -249,11 +249,8 @@ impl RedisCacheBackend {
     async fn get_from_redis(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
         self.guarded(key, move || async move {
             match self.connection().await? {
-                Connection::Single(single) => {
-                    tokio::time::timeout(self.operation_timeout, self.reads.get(single, key))
-                        .await
-                        .unwrap_or_else(|_| Err(BackendError::timeout()))
-                }
+                // Bounded by the operation timeout inside.
+                Connection::Single(single) => self.reads.get(single, key).await,
                 mut cluster => {
                     self.bounded(
                         ::redis::cmd("GET")

@@ -16,10 +16,11 @@
 use std::borrow::Borrow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::redis::aio::ConnectionManager;
 use tokio::sync::oneshot;
+use tokio::time::timeout_at;
 
 use super::errors::{bounded, to_backend_error};
 use crate::backend::{BackendError, BackendErrorKind};
@@ -40,7 +41,9 @@ pub(super) struct Reads {
     large: AtomicBool,
     /// Whether Redis refused `MGET` to this user.
     refused: AtomicBool,
-    /// Bounds each batch, as every operation of the backend is bounded.
+    /// Bounds every read, as every operation of the backend is bounded: a caller's own `GET` by
+    /// a timer of its own, a waiting read by its batch's timer (which ends no later than the
+    /// read's own timeout would), so that many concurrent hits do not each set a timer.
     timeout: Duration,
 }
 
@@ -54,6 +57,8 @@ struct Queue {
 struct Waiting {
     key: Box<str>,
     reply: oneshot::Sender<Reply>,
+    /// When the read's operation timeout ends: its batch is bounded by its oldest read's.
+    deadline: Instant,
 }
 
 impl Reads {
@@ -87,6 +92,7 @@ impl Reads {
                 queue.waiting.push(Waiting {
                     key: key.into(),
                     reply,
+                    deadline: Instant::now() + self.timeout,
                 });
                 Some(receiver)
             } else {
@@ -109,11 +115,13 @@ impl Reads {
     }
 
     async fn get_alone(&self, connection: &mut ConnectionManager, key: &str) -> Reply {
-        let value = ::redis::cmd("GET")
-            .arg(key)
-            .query_async::<Option<Vec<u8>>>(connection)
-            .await
-            .map_err(to_backend_error)?;
+        let value = bounded(
+            self.timeout,
+            ::redis::cmd("GET")
+                .arg(key)
+                .query_async::<Option<Vec<u8>>>(connection),
+        )
+        .await?;
         self.note_sizes(value.as_ref().map_or(0, Vec::len));
         Ok(value)
     }
@@ -170,12 +178,16 @@ impl Reads {
         connection: &mut ConnectionManager,
         batch: &[Waiting],
     ) -> Result<Vec<Option<Vec<u8>>>, BackendError> {
+        // The oldest read's deadline, which is the first's: they queue in order.
+        let deadline = batch
+            .first()
+            .map_or_else(Instant::now, |oldest| oldest.deadline);
         if !self.refused.load(Ordering::Relaxed) {
             let mut command = ::redis::cmd("MGET");
             for waiting in batch {
                 command.arg(&*waiting.key);
             }
-            match tokio::time::timeout(self.timeout, command.query_async(connection)).await {
+            match timeout_at(deadline.into(), command.query_async(connection)).await {
                 Ok(Err(error)) if error.code() == Some("NOPERM") => {
                     if !self.refused.swap(true, Ordering::Relaxed) {
                         tracing::warn!(
@@ -194,7 +206,10 @@ impl Reads {
         for waiting in batch {
             pipeline.cmd("GET").arg(&*waiting.key);
         }
-        bounded(self.timeout, pipeline.query_async(connection)).await
+        match timeout_at(deadline.into(), pipeline.query_async(connection)).await {
+            Ok(reply) => reply.map_err(to_backend_error),
+            Err(_) => Err(BackendError::timeout()),
+        }
     }
 }
 
