@@ -243,7 +243,6 @@ impl RedisCacheBackend {
         })
     }
 
-    /// One `GET`.
     /// A hit's read. On a single server, reads that overlap share a round trip (see
     /// `reads.rs`); a cluster's reads go one by one, each to its slot's node.
     async fn get_from_redis(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {

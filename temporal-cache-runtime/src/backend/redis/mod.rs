@@ -45,8 +45,9 @@ use super::{BackendError, BackendErrorKind, DEFAULT_KEY_PREFIX, DEFAULT_MAX_VALU
 /// Identical concurrent calls run once across workers: a miss takes a lease on the entry (a
 /// `SET NX PX` owned by a random token, renewed while the body runs), and callers that find the
 /// lease taken wait on the entry's pub/sub channel until the result is stored. A hit is one
-/// `GET` (hits that overlap on a single server go together as one `MGET`); an uncontended miss is three round trips (`GET`, then one script to claim the lease and
-/// one to store the value, release the lease and wake the waiters).
+/// `GET` (hits that overlap on a single server go together as one `MGET`); an uncontended miss
+/// is three round trips (`GET`, then one script to claim the lease and one to store the value,
+/// release the lease and wake the waiters).
 ///
 /// When Redis fails repeatedly (three calls in a row by default: timeouts, refused or broken
 /// connections, authentication errors), a circuit breaker makes calls skip it for a cool-down
