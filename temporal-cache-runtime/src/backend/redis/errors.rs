@@ -1,7 +1,7 @@
 //! What a Redis failure means to the cache: the [`BackendErrorKind`] that decides whether it
 //! counts towards opening the circuit, and a message that says what to fix.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::redis::{ErrorKind, RedisError, Value};
 
@@ -19,10 +19,18 @@ pub(super) async fn bounded<T>(
     timeout: Duration,
     operation: impl Future<Output = Result<T, RedisError>>,
 ) -> Result<T, BackendError> {
-    match tokio::time::timeout(timeout, operation).await {
-        Ok(result) => result.map_err(to_backend_error),
-        Err(_) => Err(BackendError::timeout()),
-    }
+    bounded_until(Instant::now() + timeout, operation).await
+}
+
+/// `operation`, failed with a timeout if it has not ended by `deadline`.
+pub(super) async fn bounded_until<T>(
+    deadline: Instant,
+    operation: impl Future<Output = Result<T, RedisError>>,
+) -> Result<T, BackendError> {
+    tokio::time::timeout_at(deadline.into(), operation)
+        .await
+        .map_err(|_| BackendError::timeout())?
+        .map_err(to_backend_error)
 }
 
 pub(super) fn to_backend_error(error: RedisError) -> BackendError {

@@ -23,7 +23,7 @@ use ::redis::aio::ConnectionManager;
 use tokio::sync::oneshot;
 use tokio::time::timeout_at;
 
-use super::errors::{bounded, to_backend_error};
+use super::errors::{bounded, bounded_until, to_backend_error};
 use crate::backend::{BackendError, BackendErrorKind};
 use crate::log::TARGET;
 
@@ -188,8 +188,11 @@ impl Reads {
             for waiting in batch {
                 command.arg(&*waiting.key);
             }
-            match timeout_at(deadline.into(), command.query_async(connection)).await {
-                Ok(Err(error)) if error.code() == Some("NOPERM") => {
+            let reply = timeout_at(deadline.into(), command.query_async(connection))
+                .await
+                .map_err(|_| BackendError::timeout())?;
+            match reply {
+                Err(error) if refuses_mget(&error) => {
                     if !self.refused.swap(true, Ordering::Relaxed) {
                         tracing::warn!(
                             target: TARGET,
@@ -199,18 +202,14 @@ impl Reads {
                         );
                     }
                 }
-                Ok(reply) => return reply.map_err(to_backend_error),
-                Err(_) => return Err(BackendError::timeout()),
+                reply => return reply.map_err(to_backend_error),
             }
         }
         let mut pipeline = ::redis::pipe();
         for waiting in batch {
             pipeline.cmd("GET").arg(&*waiting.key);
         }
-        match timeout_at(deadline.into(), pipeline.query_async(connection)).await {
-            Ok(reply) => reply.map_err(to_backend_error),
-            Err(_) => Err(BackendError::timeout()),
-        }
+        bounded_until(deadline, pipeline.query_async(connection)).await
     }
 }
 
@@ -263,6 +262,12 @@ fn deliver(batch: Vec<Waiting>, replies: Result<Vec<Option<Vec<u8>>>, BackendErr
             }
         }
     }
+}
+
+/// Whether Redis refused `MGET` itself to this user ("no permissions to run the 'mget'
+/// command"), rather than one of the batch's keys, which no other command would be allowed.
+fn refuses_mget(error: &::redis::RedisError) -> bool {
+    error.code() == Some("NOPERM") && error.to_string().to_ascii_lowercase().contains("'mget'")
 }
 
 fn abandoned() -> BackendError {
