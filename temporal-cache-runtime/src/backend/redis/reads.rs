@@ -4,8 +4,8 @@
 //! two uncontended locks for this. Reads that arrive while one is on its way wait, and go
 //! together as one `MGET` as soon as it returns: many concurrent hits then cost Redis one command
 //! per batch instead of one per hit, and the client one reply to route. With 64 concurrent hits
-//! of a small entry on 2 cores shared with Redis, this took the hit rate from about 0.6 to about
-//! 0.9 times the rate of bare `GET`s (`BENCHMARKS.md`).
+//! of a small entry on 2 cores shared with Redis, this took the hit rate from about 0.6 to most
+//! often 0.8 to 0.9 times the rate of bare `GET`s (`BENCHMARKS.md`).
 //!
 //! Large values are not batched: a reply of many large values is slower than their replies one
 //! by one (measured with 100 KB entries), so after a reply whose values average
