@@ -248,8 +248,9 @@ impl RedisCacheBackend {
     async fn get_from_redis(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
         self.guarded(key, move || async move {
             match self.connection().await? {
-                // Bounded by the operation timeout inside.
-                Connection::Single(single) => self.reads.get(single, key).await,
+                Connection::Single(single) => {
+                    self.reads.get(single, key, self.operation_timeout).await
+                }
                 mut cluster => {
                     self.bounded(
                         ::redis::cmd("GET")

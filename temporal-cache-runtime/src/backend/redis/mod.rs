@@ -185,7 +185,7 @@ impl RedisCacheBackend {
             operation_timeout: Self::DEFAULT_OPERATION_TIMEOUT,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             near: None,
-            reads: Arc::new(Reads::new(Self::DEFAULT_OPERATION_TIMEOUT)),
+            reads: Arc::default(),
         }
     }
 
@@ -207,7 +207,6 @@ impl RedisCacheBackend {
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
         self.notifications = Notifications::new(self.endpoint.clone(), timeout);
-        self.reads = Arc::new(Reads::new(timeout));
         self
     }
 

@@ -36,16 +36,18 @@ const MAX_BATCH: usize = 64;
 type Reply = Result<Option<Vec<u8>>, BackendError>;
 
 /// The reads of one single-server connection.
+///
+/// Each read is bounded by the operation timeout its caller passes, as every operation of the
+/// backend is: a caller's own `GET` by a timer of its own, a waiting read by its batch's timer
+/// (which ends no later than the read's own timeout would), so that many concurrent hits do not
+/// each set a timer.
+#[derive(Default)]
 pub(super) struct Reads {
     queue: Mutex<Queue>,
     /// Whether the last reply's values were large (see the module's documentation).
     large: AtomicBool,
     /// Whether Redis refused `MGET` to this user.
     refused: AtomicBool,
-    /// Bounds every read, as every operation of the backend is bounded: a caller's own `GET` by
-    /// a timer of its own, a waiting read by its batch's timer (which ends no later than the
-    /// read's own timeout would), so that many concurrent hits do not each set a timer.
-    timeout: Duration,
 }
 
 #[derive(Default)]
@@ -63,28 +65,20 @@ struct Waiting {
 }
 
 impl Reads {
-    pub(super) fn new(timeout: Duration) -> Self {
-        Self {
-            queue: Mutex::default(),
-            large: AtomicBool::new(false),
-            refused: AtomicBool::new(false),
-            timeout,
-        }
-    }
-
     fn queue(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The value at `key`: read with a `GET` of its own when no read is on its way (or reads go
-    /// straight out), else in the next batch.
+    /// The value at `key`, within `timeout`: read with a `GET` of its own when no read is on its
+    /// way (or reads go straight out), else in the next batch.
     pub(super) async fn get(
         self: &Arc<Self>,
         mut connection: ConnectionManager,
         key: &str,
+        timeout: Duration,
     ) -> Reply {
         if self.large.load(Ordering::Relaxed) || self.refused.load(Ordering::Relaxed) {
-            return self.get_alone(&mut connection, key).await;
+            return self.get_alone(&mut connection, key, timeout).await;
         }
         let receiver = {
             let mut queue = self.queue();
@@ -93,7 +87,7 @@ impl Reads {
                 queue.waiting.push(Waiting {
                     key: key.into(),
                     reply,
-                    deadline: Instant::now() + self.timeout,
+                    deadline: Instant::now() + timeout,
                 });
                 Some(receiver)
             } else {
@@ -110,14 +104,19 @@ impl Reads {
                     open: true,
                 };
                 // However this call ends (answered, failed or dropped), its turn hands over.
-                self.get_alone(&mut turn.connection, key).await
+                self.get_alone(&mut turn.connection, key, timeout).await
             }
         }
     }
 
-    async fn get_alone(&self, connection: &mut ConnectionManager, key: &str) -> Reply {
+    async fn get_alone(
+        &self,
+        connection: &mut ConnectionManager,
+        key: &str,
+        timeout: Duration,
+    ) -> Reply {
         let value = bounded(
-            self.timeout,
+            timeout,
             ::redis::cmd("GET")
                 .arg(key)
                 .query_async::<Option<Vec<u8>>>(connection),
