@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use temporal_cache_runtime::{MemoryCacheBackend, RedisCacheBackend, cached_activity};
 use temporalio_macros::activities;
@@ -64,7 +65,11 @@ pub(crate) static PROFILE: LazyLock<Profile> = LazyLock::new(|| {
         bio: String::new(),
     };
     let unpadded = stored_len(&profile);
-    profile.bio = filler_text(SMALL_ENTRY_BYTES.saturating_sub(unpadded), LineBreaks::No);
+    let mut padding = SMALL_ENTRY_BYTES.saturating_sub(unpadded);
+    profile.bio = filler_text(padding, LineBreaks::No);
+    // A longer string can take a longer length prefix: take that back from the padding.
+    padding -= stored_len(&profile).saturating_sub(SMALL_ENTRY_BYTES);
+    profile.bio = filler_text(padding, LineBreaks::No);
     profile
 });
 
@@ -77,10 +82,10 @@ pub(crate) static DOCUMENT: LazyLock<Document> = LazyLock::new(|| Document {
     text: filler_text(LARGE_TEXT_BYTES, LineBreaks::Every80),
 });
 
-/// How many bytes `value` takes in the cache uncompressed: the envelope's 4-byte header, then its
-/// JSON.
-pub(crate) fn stored_len<T: Serialize>(value: &T) -> usize {
-    4 + serde_json::to_vec(value).map_or(0, |json| json.len())
+/// How many bytes `value` takes in the cache with default settings: the envelope's 4-byte header,
+/// then its MessagePack.
+pub(crate) fn stored_len<T: Serialize + DeserializeOwned + Clone + 'static>(value: &T) -> usize {
+    temporal_cache_runtime::__private::stored_len(value)
 }
 
 /// Whether [`filler_text`] breaks its lines (each break is two bytes in JSON: `\n`).

@@ -115,10 +115,13 @@ fn stats_ls_show_and_purge_see_exactly_what_the_cache_stored() {
     listed.sort();
     assert_eq!(listed, user_keys);
 
-    // show: the entry decoded, the stored JSON as it is.
+    // show: the entry decoded, its MessagePack shown as JSON.
     let shown = cli_ok(&url, &["show", &user_keys[0]]);
     assert!(shown.contains("envelope:      format 2"), "{shown}");
-    assert!(shown.contains("form:          JSON\n"), "{shown}");
+    assert!(
+        shown.contains("form:          MessagePack (shown as JSON)\n"),
+        "{shown}"
+    );
     assert!(
         shown.contains(&format!("activity type: {users}\n")),
         "{shown}"

@@ -133,7 +133,7 @@ pub use metrics::cache_stats;
 pub use secret::SecretError;
 pub use spec::Freshness;
 pub use value::inspect::{InspectedEntry, inspect_entry};
-pub use value::{Compression, EncryptionKey, Keyring, Storage};
+pub use value::{Compression, EncryptionKey, Keyring, Storage, ValueFormat};
 
 /// The `tracing` target of every event this crate emits. (At the root, so that every module can
 /// log without importing `log`, which names the caller's metrics series: the metrics' own warnings
@@ -297,10 +297,24 @@ pub mod __private {
         }
     }
 
-    /// For the fuzz targets: decodes `bytes` as a stored entry of a JSON value, by a plain, a
-    /// compressing and an encrypting backend; how many of them decoded it.
+    /// For the fuzz targets: decodes `bytes` as a stored entry of a value of any shape
+    /// (MessagePack or JSON), by a plain, a compressing and an encrypting backend; how many of
+    /// them decoded it.
     pub fn decode_envelope(bytes: &[u8]) -> usize {
-        crate::value::decodes_as_json(bytes)
+        crate::value::decodes(bytes)
+    }
+
+    /// For the bench: how many bytes a backend with default settings stores for `value`, the
+    /// envelope's header included.
+    pub fn stored_len<T: CacheableValue + Clone>(value: &T) -> usize {
+        let storage = crate::Storage::new();
+        let outcome: Result<T, temporalio_sdk::activities::ActivityError> = Ok(value.clone());
+        match crate::value::raw(&outcome, outcome_codec(), &storage) {
+            Some(crate::value::Raw::Ready(Ok(body))) => {
+                crate::value::stored_len(&storage, body).unwrap_or(0)
+            }
+            _ => 0,
+        }
     }
 
     /// For the fuzz targets: the key of an activity whose one input is `value`.

@@ -138,6 +138,8 @@ pub(crate) type Json = Result<Vec<u8>, serde_json::Error>;
 pub struct OutcomeCodec<R> {
     to_json: fn(&R) -> Option<Json>,
     from_json: fn(&[u8]) -> Result<R, serde_json::Error>,
+    to_message_pack: fn(&R, &[u8]) -> Option<Vec<u8>>,
+    from_message_pack: fn(&[u8]) -> Result<R, rmp_serde::decode::Error>,
     to_payload: ToPayload<R>,
     from_payload: FromPayload<R>,
     cancelled: fn() -> Option<R>,
@@ -167,6 +169,10 @@ where
     OutcomeCodec {
         to_json: |outcome| outcome.cacheable().map(serde_json::to_vec),
         from_json: |bytes| serde_json::from_slice(bytes).map(R::from_cached),
+        to_message_pack: |outcome, json| {
+            crate::value::message_pack::encode(outcome.cacheable()?, json)
+        },
+        from_message_pack: |bytes| crate::value::message_pack::decode(bytes).map(R::from_cached),
         to_payload: |outcome, context| {
             let value = outcome.cacheable()?;
             Some(context.converter.to_payload(context, value))
@@ -193,6 +199,17 @@ impl<R> OutcomeCodec<R> {
     /// The outcome that serves a stored value's JSON.
     pub(crate) fn read_json(self, bytes: &[u8]) -> Result<R, serde_json::Error> {
         (self.from_json)(bytes)
+    }
+
+    /// `outcome` in MessagePack, given its JSON: `None` if it may not be stored, or does not
+    /// read back as the same JSON (see [`crate::value::message_pack`]).
+    pub(crate) fn write_message_pack(self, outcome: &R, json: &[u8]) -> Option<Vec<u8>> {
+        (self.to_message_pack)(outcome, json)
+    }
+
+    /// The outcome that serves a stored value's MessagePack.
+    pub(crate) fn read_message_pack(self, bytes: &[u8]) -> Result<R, rmp_serde::decode::Error> {
+        (self.from_message_pack)(bytes)
     }
 
     /// The payload of `outcome` by the payload converter in `context`: `None` if it may not be

@@ -221,7 +221,7 @@ fn unreadable_entries_of_every_kind_heal() {
     block_on(async {
         let mut connection = redis.connection().await;
         let valid = b"tc\x02\x00{\"token\":\"t\",\"value\":1,\"run\":1,\"pid\":1}".to_vec();
-        let kinds: [(&str, Vec<u8>); 7] = [
+        let kinds: [(&str, Vec<u8>); 9] = [
             ("garbage", b"\x00\xff not ours".to_vec()),
             ("truncated", valid[..valid.len() / 2].to_vec()),
             ("unknown format version", b"tc\x07\x00{}".to_vec()),
@@ -231,6 +231,14 @@ fn unreadable_entries_of_every_kind_heal() {
             ),
             ("unknown flags", b"tc\x02\x80{}".to_vec()),
             ("another result type", b"tc\x02\x00\"a string\"".to_vec()),
+            (
+                "MessagePack that does not decode",
+                b"tc\x02\x10\xc1".to_vec(),
+            ),
+            (
+                "MessagePack and Payload flags together",
+                b"tc\x02\x14\x80".to_vec(),
+            ),
             ("empty", Vec::new()),
         ];
         for (kind, planted) in kinds {
@@ -248,11 +256,44 @@ fn unreadable_entries_of_every_kind_heal() {
             assert_eq!(healed.run, 2, "{kind}: a miss, never a value");
             assert_ne!(healed, first);
             let stored: Vec<u8> = connection.get(key).await.unwrap();
-            assert!(stored.starts_with(b"tc\x02\x00{"), "{kind}: overwritten");
+            assert!(stored.starts_with(b"tc\x02\x10"), "{kind}: overwritten");
             let served = run(Cached::corruptible, MultiArgs2(token.clone(), 1)).await;
             assert_eq!(served, healed, "{kind}: then a hit with the right value");
             let _: () = connection.del(key).await.unwrap();
         }
+    });
+}
+
+#[test]
+fn entries_in_json_are_hits_for_a_worker_that_writes_message_pack() {
+    // JSON entries: from workers with `ValueFormat::Json`, from earlier releases, or results
+    // that do not read back the same from MessagePack.
+    let _serial = temporal_cache_tests::serial();
+    let redis = RedisServer::start();
+    use_redis(&redis.url());
+    block_on(async {
+        let mut connection = redis.connection().await;
+        let token = token("json-entry");
+        let first = run(Cached::corruptible, MultiArgs2(token.clone(), 1)).await;
+        let keys: Vec<String> = connection
+            .keys("temporal-cache:v2:default:Cached::corruptible:*")
+            .await
+            .unwrap();
+        let stored: Vec<u8> = connection.get(&keys[0]).await.unwrap();
+        assert!(stored.starts_with(b"tc\x02\x10"), "written in MessagePack");
+
+        let written_as_json = Output {
+            run: first.run + 76,
+            ..first.clone()
+        };
+        let mut entry = b"tc\x02\x00".to_vec();
+        entry.extend_from_slice(&serde_json::to_vec(&written_as_json).unwrap());
+        let _: () = connection.set(&keys[0], entry).await.unwrap();
+        assert_eq!(
+            run(Cached::corruptible, MultiArgs2(token, 1)).await,
+            written_as_json,
+            "the JSON entry is served"
+        );
     });
 }
 

@@ -282,7 +282,9 @@ async fn plant_another_type(url: &str) {
     let entries: Vec<&String> = keys.iter().filter(|key| !key.ends_with(":lease")).collect();
     assert_eq!(entries.len(), 1, "{keys:?}");
     let stored: Vec<u8> = connection.get(entries[0]).await.expect("GET");
-    let mut planted = stored[..4].to_vec();
+    assert_eq!(&stored[..4], b"tc\x02\x10", "a MessagePack entry");
+    // JSON of another shape, in an entry of the JSON form (which every worker reads).
+    let mut planted = b"tc\x02\x00".to_vec();
     planted.extend_from_slice(br#"{"renamed_field":true}"#);
     let () = connection.set(entries[0], planted).await.expect("SET");
 }

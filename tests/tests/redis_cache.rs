@@ -400,8 +400,8 @@ fn an_unreadable_entry_is_a_miss_and_is_overwritten() {
         assert_ne!(recomputed, first);
         let stored: Vec<u8> = connection.get(&key).await.unwrap();
         assert!(
-            stored.starts_with(b"tc\x02\x00"),
-            "the entry was overwritten"
+            stored.starts_with(b"tc\x02\x10"),
+            "the entry was overwritten (MessagePack)"
         );
         assert_eq!(
             run(Cached::corruptible, MultiArgs2(token.clone(), 9)).await,

@@ -4,7 +4,9 @@
 //! each sets the global backend's storage settings.
 
 use redis::AsyncCommands;
-use temporal_cache_runtime::{Compression, EncryptionKey, KeySecret, Keyring, Storage};
+use temporal_cache_runtime::{
+    Compression, EncryptionKey, KeySecret, Keyring, Storage, ValueFormat, inspect_entry,
+};
 use temporal_cache_tests::activities::{Cached, runs, token};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::probe::Probe;
@@ -69,7 +71,11 @@ fn encrypted_entries_hold_no_plaintext_and_survive_a_rotation() {
             "no plaintext in Redis"
         );
         assert!(!contains_text(&stored, &token), "not even the token");
-        assert_eq!(&stored[..4], b"tc\x02\x02", "an encrypted v2 entry");
+        assert_eq!(
+            &stored[..4],
+            b"tc\x02\x12",
+            "an encrypted v2 entry, of MessagePack"
+        );
         assert_eq!(run(Stored::profile, token.clone()).await, first, "a hit");
 
         // Rotation, step 1: a new key first, the old one kept: old entries are still hits.
@@ -177,7 +183,11 @@ fn a_large_result_is_stored_compressed_and_a_bomb_is_a_miss() {
         assert!(json > 1_000_000, "a 1 MB result: {json} bytes");
         let key = new_key(&before, REPORTS).await;
         let stored = get(&key).await;
-        assert_eq!(&stored[..4], b"tc\x02\x01", "a compressed v2 entry");
+        assert_eq!(
+            &stored[..4],
+            b"tc\x02\x11",
+            "a compressed v2 entry, of MessagePack"
+        );
         assert!(
             stored.len() * 5 < json,
             "stored in {} of {json} bytes",
@@ -206,14 +216,50 @@ fn a_large_result_is_stored_compressed_and_a_bomb_is_a_miss() {
             rerun
         );
 
-        // Without compression (the default), the same result is stored as it is.
+        // Without compression (the default), the same result is stored uncompressed, in
+        // MessagePack: the JSON it reads back as is the result's own.
         use_storage(Storage::new());
         let plain_token = crate::token("uncompressed");
         let before = keys(REPORTS).await;
-        let uncompressed = run(Stored::report, MultiArgs2(plain_token, 12_000)).await;
-        let plain = get(&new_key(&before, REPORTS).await).await;
-        assert_eq!(&plain[..4], b"tc\x02\x00");
-        assert_eq!(plain[4..], serde_json::to_vec(&uncompressed).unwrap());
+        let uncompressed = run(Stored::report, MultiArgs2(plain_token.clone(), 12_000)).await;
+        let key = new_key(&before, REPORTS).await;
+        let plain = get(&key).await;
+        assert_eq!(&plain[..4], b"tc\x02\x10");
+        let json = serde_json::to_string(&uncompressed).unwrap();
+        assert!(
+            plain.len() < json.len(),
+            "{} of {} bytes",
+            plain.len(),
+            json.len()
+        );
+        // The ops tool shows it as JSON (keys sorted): the same document as the result's.
+        let shown = inspect_entry(&plain, &Storage::new(), &key)
+            .json
+            .expect("shown as JSON");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&shown).unwrap()
+                == serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+            "the entry reads back as the result's JSON"
+        );
+        assert_eq!(
+            run(Stored::report, MultiArgs2(plain_token, 12_000)).await,
+            uncompressed,
+            "a hit"
+        );
+
+        // `ValueFormat::Json` stores the JSON Temporal's payload converter writes, as it is.
+        use_storage(Storage::new().with_value_format(ValueFormat::Json));
+        let json_token = crate::token("json");
+        let before = keys(REPORTS).await;
+        let as_json = run(Stored::report, MultiArgs2(json_token.clone(), 100)).await;
+        let stored = get(&new_key(&before, REPORTS).await).await;
+        assert_eq!(&stored[..4], b"tc\x02\x00");
+        assert_eq!(stored[4..], serde_json::to_vec(&as_json).unwrap());
+        assert_eq!(
+            run(Stored::report, MultiArgs2(json_token, 100)).await,
+            as_json,
+            "a hit"
+        );
     });
 }
 

@@ -62,8 +62,9 @@ pub(crate) struct Round {
     pub(crate) decode: Latency,
     /// Bare GETs per second, [`TASKS`] tasks sharing the connection, one key each.
     pub(crate) floor_concurrent: f64,
-    /// The same GETs, each followed by `serde_json` decoding the entry's JSON into the result
-    /// type: a typed read with no cache around it, what any cache that returns values pays.
+    /// GETs of the results' JSON (copies of the entries under keys of their own), each followed
+    /// by `serde_json` decoding it into the result type: a typed read of JSON with no cache
+    /// around it, what a cache that stores JSON pays.
     pub(crate) get_decode_concurrent: f64,
     /// Hits per second, [`TASKS`] tasks, one input each.
     pub(crate) hit_concurrent: f64,
@@ -136,21 +137,18 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
 
     let small_ctx = context_for(BenchActivities::fetch_small.name()).await?;
     let small_uncached_ctx = context_for(BenchActivities::fetch_small_uncached.name()).await?;
-    let mut small_keys = Vec::with_capacity(TASKS);
+    let (mut small_keys, mut small_json_keys) = (Vec::new(), Vec::new());
     for slot in 0..TASKS {
         let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
-        small_keys.push(store(&mut admin, BenchActivities::fetch_small.name(), call).await?);
+        let (key, value) = store(&mut admin, BenchActivities::fetch_small.name(), call).await?;
+        small_json_keys.push(json_copy(&mut admin, &key, &value).await?);
+        small_keys.push(key);
     }
     let entry_bytes = entry_len(&mut admin, &small_keys[0]).await?;
-    let small_json_offset = json_offset(entry_bytes, &*PROFILE)?;
     let small = Subject {
         decode: decode_only(&*PROFILE)?,
         entry_bytes,
-        get_decode: get_and_decode::<Profile>(
-            &floor_connection,
-            small_keys.clone(),
-            small_json_offset,
-        ),
+        get_decode: get_and_decode::<Profile>(&floor_connection, small_json_keys),
         floor: bare_get(&floor_connection, small_keys),
         hit: op(move |slot| {
             let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
@@ -168,21 +166,18 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
 
     let large_ctx = context_for(BenchActivities::fetch_large.name()).await?;
     let large_uncached_ctx = context_for(BenchActivities::fetch_large_uncached.name()).await?;
-    let mut large_keys = Vec::with_capacity(TASKS);
+    let (mut large_keys, mut large_json_keys) = (Vec::new(), Vec::new());
     for slot in 0..TASKS {
         let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
-        large_keys.push(store(&mut admin, BenchActivities::fetch_large.name(), call).await?);
+        let (key, value) = store(&mut admin, BenchActivities::fetch_large.name(), call).await?;
+        large_json_keys.push(json_copy(&mut admin, &key, &value).await?);
+        large_keys.push(key);
     }
     let entry_bytes = entry_len(&mut admin, &large_keys[0]).await?;
-    let large_json_offset = json_offset(entry_bytes, &*DOCUMENT)?;
     let large = Subject {
         decode: decode_only(&*DOCUMENT)?,
         entry_bytes,
-        get_decode: get_and_decode::<Document>(
-            &floor_connection,
-            large_keys.clone(),
-            large_json_offset,
-        ),
+        get_decode: get_and_decode::<Document>(&floor_connection, large_json_keys),
         floor: bare_get(&floor_connection, large_keys),
         hit: op(move |slot| {
             let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
@@ -272,7 +267,8 @@ async fn measure_round(subject: &Subject) -> BenchResult<Round> {
     })
 }
 
-/// Runs `call`, which stores a new entry for `activity_type`, and returns that entry's key.
+/// Runs `call`, which stores a new entry for `activity_type`, and returns that entry's key and
+/// the call's result.
 ///
 /// The key is found in Redis rather than computed, so that the bench does not depend on the key
 /// layout: it is the one key of the activity that was not there before.
@@ -280,16 +276,16 @@ async fn store<T>(
     admin: &mut ConnectionManager,
     activity_type: &str,
     call: impl Future<Output = Result<T, temporalio_sdk::activities::ActivityError>>,
-) -> BenchResult<String> {
+) -> BenchResult<(String, T)> {
     let before = keys_of(admin, activity_type).await?;
-    activity_result(call.await)?;
+    let value = activity_result(call.await)?;
     let mut new: Vec<String> = keys_of(admin, activity_type)
         .await?
         .into_iter()
         .filter(|key| !before.contains(key))
         .collect();
     match (new.pop(), new.is_empty()) {
-        (Some(key), true) => Ok(key),
+        (Some(key), true) => Ok((key, value)),
         _ => Err(format!("a call of {activity_type} did not store exactly one entry").into()),
     }
 }
@@ -321,30 +317,34 @@ async fn get(connection: &mut ConnectionManager, key: &str) -> BenchResult<Vec<u
     value.ok_or_else(|| format!("{key} is not in Redis").into())
 }
 
-/// Where the JSON starts in an entry of `entry_bytes` bytes holding `value` (or a value of the
-/// same JSON length): after the envelope's header.
-fn json_offset<T: Serialize>(entry_bytes: usize, value: &T) -> BenchResult<usize> {
-    entry_bytes
-        .checked_sub(serde_json::to_vec(value)?.len())
-        .ok_or_else(|| "an entry is shorter than its JSON".into())
+/// Stores the JSON of `value`, the result stored under `key`, under a key of its own (outside
+/// the cache's prefix), as a cache that keeps JSON would (the `cached` crate does); returns that
+/// key.
+async fn json_copy<T: Serialize>(
+    admin: &mut ConnectionManager,
+    key: &str,
+    value: &T,
+) -> BenchResult<String> {
+    let copy = format!("temporal-cache-bench:json-copy:{key}");
+    let () = redis::cmd("SET")
+        .arg(&copy)
+        .arg(serde_json::to_vec(value)?)
+        .query_async(admin)
+        .await?;
+    Ok(copy)
 }
 
-/// [`bare_get`], then `serde_json` decoding the entry's JSON (from `json_offset` on) into `T`.
+/// [`bare_get`] of the JSON copies in `keys`, then `serde_json` decoding each into `T`.
 fn get_and_decode<T: DeserializeOwned + Send + 'static>(
     connection: &ConnectionManager,
     keys: Vec<String>,
-    json_offset: usize,
 ) -> Op {
     let (connection, keys) = (connection.clone(), Arc::new(keys));
     op(move |slot| {
         let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
         async move {
-            let key = &keys[slot];
-            let value = get(&mut connection, key).await?;
-            let json = value
-                .get(json_offset..)
-                .ok_or_else(|| format!("{key} is shorter than its header"))?;
-            Ok(serde_json::from_slice::<T>(json).map(drop)?)
+            let json = get(&mut connection, &keys[slot]).await?;
+            Ok(serde_json::from_slice::<T>(&json).map(drop)?)
         }
     })
 }

@@ -33,6 +33,7 @@ struct Shown<'a> {
     compressed: bool,
     encrypted: bool,
     payload: bool,
+    message_pack: bool,
     key_id: Option<&'a str>,
     stored_bytes: usize,
     value_bytes: Option<usize>,
@@ -75,6 +76,7 @@ pub(crate) async fn run(target: &Target, args: ShowArgs) -> CliResult {
         compressed: inspected.compressed,
         encrypted: inspected.encrypted,
         payload: inspected.payload,
+        message_pack: inspected.message_pack,
         key_id: inspected.key_id.as_deref(),
         stored_bytes: inspected.stored_bytes,
         value_bytes: inspected.value_bytes,
@@ -93,7 +95,8 @@ pub(crate) async fn run(target: &Target, args: ShowArgs) -> CliResult {
     Ok(())
 }
 
-/// How the body is written, in words: `JSON`, `Temporal Payload (json/plain), zstd-compressed`...
+/// How the body is written, in words: `MessagePack (shown as JSON)`, `JSON`,
+/// `Temporal Payload (json/plain), zstd-compressed`...
 fn form(inspected: &InspectedEntry) -> String {
     if inspected.format_version.is_none() {
         return "not a temporal-cache entry".to_owned();
@@ -106,6 +109,8 @@ fn form(inspected: &InspectedEntry) -> String {
                 .as_deref()
                 .unwrap_or("encoding unknown")
         )
+    } else if inspected.message_pack {
+        "MessagePack (shown as JSON)".to_owned()
     } else {
         "JSON".to_owned()
     }];

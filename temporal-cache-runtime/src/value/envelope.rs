@@ -7,8 +7,9 @@
 //! 2       1     format version: 2
 //! 3       1     flags: 0x01 the body is zstd-compressed, 0x02 it is encrypted,
 //!               0x04 the value is a Temporal Payload (protobuf) written by a DataConverter,
-//!               else it is JSON; 0x08 the entry has a freshness deadline;
-//!               any other bit makes the entry unreadable
+//!               0x10 the value is MessagePack (written only where it reads back as the
+//!               same JSON), else it is JSON; 0x08 the entry has a freshness deadline;
+//!               0x04 and 0x10 together, or any other bit, make the entry unreadable
 //! (entries with a freshness deadline only: activities with `stale = ...`)
 //! +0      8     fresh until: milliseconds since the Unix epoch, big-endian; after it the
 //!               entry is stale (served while its body runs again, or when the body fails)
@@ -51,6 +52,9 @@ pub(crate) struct Flags {
     pub(crate) compressed: bool,
     pub(crate) encrypted: bool,
     pub(crate) payload: bool,
+    /// The value is MessagePack rather than JSON (see [`super::message_pack`]); never with
+    /// `payload`.
+    pub(crate) message_pack: bool,
     /// Milliseconds since the Unix epoch after which the entry is stale; `None` for an entry
     /// that is fresh as long as it exists.
     pub(crate) fresh_until: Option<u64>,
@@ -61,6 +65,7 @@ impl Flags {
     const ENCRYPTED: u8 = 0x02;
     const PAYLOAD: u8 = 0x04;
     const FRESH_UNTIL: u8 = 0x08;
+    const MESSAGE_PACK: u8 = 0x10;
 
     fn byte(self) -> u8 {
         let mut byte = 0;
@@ -69,6 +74,7 @@ impl Flags {
             (self.encrypted, Self::ENCRYPTED),
             (self.payload, Self::PAYLOAD),
             (self.fresh_until.is_some(), Self::FRESH_UNTIL),
+            (self.message_pack, Self::MESSAGE_PACK),
         ] {
             if set {
                 byte |= bit;
@@ -79,14 +85,20 @@ impl Flags {
 
     /// The flags of `byte`, and whether a freshness deadline follows.
     fn from_byte(byte: u8) -> Result<(Self, bool), DecodeError> {
-        let known = Self::COMPRESSED | Self::ENCRYPTED | Self::PAYLOAD | Self::FRESH_UNTIL;
-        if byte & !known != 0 {
+        let known = Self::COMPRESSED
+            | Self::ENCRYPTED
+            | Self::PAYLOAD
+            | Self::FRESH_UNTIL
+            | Self::MESSAGE_PACK;
+        let two_forms = Self::PAYLOAD | Self::MESSAGE_PACK;
+        if byte & !known != 0 || byte & two_forms == two_forms {
             return Err(DecodeError::UnknownFlags(byte));
         }
         let flags = Self {
             compressed: byte & Self::COMPRESSED != 0,
             encrypted: byte & Self::ENCRYPTED != 0,
             payload: byte & Self::PAYLOAD != 0,
+            message_pack: byte & Self::MESSAGE_PACK != 0,
             fresh_until: None,
         };
         Ok((flags, byte & Self::FRESH_UNTIL != 0))
@@ -310,10 +322,12 @@ mod tests {
             parse(b"tc\x01\x00"),
             Err(DecodeError::UnknownVersion(1))
         ));
-        assert!(matches!(
-            parse(b"tc\x02\x10"),
-            Err(DecodeError::UnknownFlags(0x10))
-        ));
+        for flags in [0x20, 0x80, 0x14] {
+            assert!(
+                matches!(parse(&[b't', b'c', 2, flags]), Err(DecodeError::UnknownFlags(f)) if f == flags),
+                "{flags:#04x}"
+            );
+        }
         assert!(
             matches!(
                 parse(b"tc\x02\x08\x00\x01"),
@@ -332,7 +346,7 @@ mod tests {
             #[test]
             fn parsing_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
                 let _ = parse(&bytes);
-                for flags in 0..16u8 {
+                for flags in 0..64u8 {
                     let mut framed = vec![b't', b'c', 2, flags];
                     framed.extend_from_slice(&bytes);
                     let _ = parse(&framed);
@@ -344,10 +358,12 @@ mod tests {
                 compressed in any::<bool>(),
                 encrypted in any::<bool>(),
                 payload in any::<bool>(),
+                message_pack in any::<bool>(),
                 fresh_until in any::<Option<u64>>(),
                 body in prop::collection::vec(any::<u8>(), 0..32),
             ) {
-                let flags = Flags { compressed, encrypted, payload, fresh_until };
+                let message_pack = message_pack && !payload;
+                let flags = Flags { compressed, encrypted, payload, message_pack, fresh_until };
                 let seal = encrypted.then(seal);
                 let mut bytes = header(flags, seal.as_ref(), body.len());
                 bytes.extend_from_slice(&body);

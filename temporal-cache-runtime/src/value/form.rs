@@ -1,14 +1,15 @@
-//! The stored form of a value's bytes (JSON, or a Temporal Payload): compressed if large, then
-//! encrypted if the backend has a keyring, then framed (see [`super::envelope`]).
+//! The stored form of a value's bytes (JSON, MessagePack, or a Temporal Payload): compressed if
+//! large, then encrypted if the backend has a keyring, then framed (see [`super::envelope`]).
 //!
-//! Reading accepts only the form this worker's [`Storage`] would write, compression aside: where
-//! encryption is on, a plaintext entry is refused (anyone who can write to Redis could have
-//! planted it), and where a DataConverter is set, a JSON entry is (and the reverse).
+//! Reading accepts only the form this worker's [`Storage`] would write, compression and
+//! MessagePack aside: where encryption is on, a plaintext entry is refused (anyone who can write
+//! to Redis could have planted it), and where a DataConverter is set, a JSON or MessagePack
+//! entry is (and the reverse).
 
 use std::borrow::Cow;
 
-use super::Storage;
 use super::envelope::{self, DecodeError, Flags};
+use super::{Body, Storage};
 
 /// Why a value's stored form could not be written.
 #[derive(Debug)]
@@ -25,17 +26,19 @@ impl std::fmt::Display for WriteError {
 pub(crate) fn write(
     storage: &Storage,
     key: &str,
-    raw: Vec<u8>,
+    raw: Body,
     fresh_until: Option<u64>,
 ) -> Result<Vec<u8>, WriteError> {
-    let compressed = storage.compression().compress(&raw);
+    let compressed = storage.compression().compress(&raw.bytes);
+    let payload = storage.data_converter().is_some();
     let flags = Flags {
         compressed: compressed.is_some(),
         encrypted: storage.keyring().is_some(),
-        payload: storage.data_converter().is_some(),
+        payload,
+        message_pack: raw.message_pack && !payload,
         fresh_until,
     };
-    let mut body = compressed.unwrap_or(raw);
+    let mut body = compressed.unwrap_or(raw.bytes);
     let Some(keyring) = storage.keyring() else {
         let mut bytes = envelope::header(flags, None, body.len());
         bytes.append(&mut body);
@@ -50,9 +53,11 @@ pub(crate) fn write(
     Ok(bytes)
 }
 
-/// What an entry holds: its raw bytes, and until when it is fresh.
+/// What an entry holds: its raw bytes, their form, and until when it is fresh.
 pub(crate) struct Read<'a> {
     pub(crate) raw: Cow<'a, [u8]>,
+    /// The bytes are MessagePack rather than JSON (or a Payload).
+    pub(crate) message_pack: bool,
     /// Milliseconds since the Unix epoch; `None` for an entry without a stale window.
     pub(crate) fresh_until: Option<u64>,
 }
@@ -65,9 +70,14 @@ pub(crate) fn read<'a>(
     limit: usize,
 ) -> Result<Read<'a>, DecodeError> {
     let framed = envelope::parse(bytes)?;
-    let fresh_until = framed.flags.fresh_until;
+    let Flags {
+        fresh_until,
+        message_pack,
+        ..
+    } = framed.flags;
     Ok(Read {
         raw: body(storage, key, framed, limit)?,
+        message_pack,
         fresh_until,
     })
 }
@@ -83,7 +93,8 @@ fn body<'a>(
         return Err(DecodeError::Form(if flags.payload {
             "entry holds a Temporal Payload, but this cache has no DataConverter"
         } else {
-            "entry holds plain JSON, but this cache stores values through a DataConverter"
+            "entry holds plain JSON or MessagePack, but this cache stores values through a \
+             DataConverter"
         }));
     }
     let body: Cow<'a, [u8]> = match (storage.keyring(), framed.seal) {
@@ -118,7 +129,7 @@ mod tests {
     }
 
     fn round_trip(storage: &Storage, raw: &[u8]) -> Vec<u8> {
-        let stored = write(storage, "k", raw.to_vec(), None).unwrap();
+        let stored = write(storage, "k", Body::json(raw.to_vec()), None).unwrap();
         read(storage, "k", &stored, 1 << 20)
             .unwrap()
             .raw
@@ -138,7 +149,7 @@ mod tests {
             assert_eq!(round_trip(&storage, b"\"small\""), b"\"small\"");
             assert_eq!(round_trip(&storage, &large), large);
         }
-        let stored = write(&compressing, "k", large.clone(), None).unwrap();
+        let stored = write(&compressing, "k", Body::json(large.clone()), None).unwrap();
         assert!(stored.len() < large.len() / 10);
         assert_eq!(stored[3], 0x01);
     }
@@ -146,18 +157,24 @@ mod tests {
     #[test]
     fn the_freshness_deadline_reads_back_and_is_authenticated() {
         for storage in [Storage::new(), encrypted(1)] {
-            let stored = write(&storage, "k", b"1".to_vec(), Some(1_700_000_000_000)).unwrap();
+            let stored = write(
+                &storage,
+                "k",
+                Body::json(b"1".to_vec()),
+                Some(1_700_000_000_000),
+            )
+            .unwrap();
             let read_back = read(&storage, "k", &stored, 100).unwrap();
             assert_eq!(read_back.fresh_until, Some(1_700_000_000_000));
             assert_eq!(&*read_back.raw, b"1");
-            let without = write(&storage, "k", b"1".to_vec(), None).unwrap();
+            let without = write(&storage, "k", Body::json(b"1".to_vec()), None).unwrap();
             assert_eq!(
                 read(&storage, "k", &without, 100).unwrap().fresh_until,
                 None
             );
         }
         // Moving an encrypted entry's deadline (to keep serving it as fresh) breaks it.
-        let mut sealed = write(&encrypted(1), "k", b"1".to_vec(), Some(1)).unwrap();
+        let mut sealed = write(&encrypted(1), "k", Body::json(b"1".to_vec()), Some(1)).unwrap();
         sealed[11] = 0xff;
         assert!(matches!(
             read(&encrypted(1), "k", &sealed, 100),
@@ -167,12 +184,12 @@ mod tests {
 
     #[test]
     fn plaintext_where_encryption_is_on_is_refused_and_the_reverse() {
-        let plain = write(&Storage::new(), "k", b"1".to_vec(), None).unwrap();
+        let plain = write(&Storage::new(), "k", Body::json(b"1".to_vec()), None).unwrap();
         assert!(matches!(
             read(&encrypted(1), "k", &plain, 100),
             Err(DecodeError::Form(_))
         ));
-        let sealed = write(&encrypted(1), "k", b"1".to_vec(), None).unwrap();
+        let sealed = write(&encrypted(1), "k", Body::json(b"1".to_vec()), None).unwrap();
         assert!(matches!(
             read(&Storage::new(), "k", &sealed, 100),
             Err(DecodeError::Form(_))
@@ -193,7 +210,7 @@ mod tests {
         let mut sealed = write(
             &storage,
             "k",
-            b"[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]".to_vec(),
+            Body::json(b"[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]".to_vec()),
             None,
         )
         .unwrap();
@@ -224,7 +241,7 @@ mod tests {
             fn reading_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..128)) {
                 for storage in every_storage() {
                     let _ = read(&storage, "k", &bytes, 1 << 16);
-                    for flags in 0..16u8 {
+                    for flags in 0..64u8 {
                         let mut framed = vec![b't', b'c', 2, flags];
                         framed.extend_from_slice(&bytes);
                         let _ = read(&storage, "k", &framed, 1 << 16);

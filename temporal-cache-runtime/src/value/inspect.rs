@@ -1,5 +1,6 @@
 //! A stored entry taken apart for a person to read, as the ops tool's `show` prints it: its
-//! header, the form of its body, its sizes, and the JSON inside when it can be read.
+//! header, the form of its body, its sizes, and the value inside as JSON when it can be read
+//! (a MessagePack value is shown as the JSON of what it decodes to).
 //!
 //! Unlike a hit, which accepts only the form its own [`Storage`] would write, this reads any form
 //! it can: a Temporal Payload whose encoding is JSON is shown without the worker's DataConverter,
@@ -33,6 +34,8 @@ pub struct InspectedEntry {
     pub encrypted: bool,
     /// It holds a Temporal Payload written by a DataConverter, rather than plain JSON.
     pub payload: bool,
+    /// It holds MessagePack rather than JSON (see [`ValueFormat`](crate::ValueFormat)).
+    pub message_pack: bool,
     /// For an activity with a stale window (`stale = ...`): when the entry stops being fresh, in
     /// milliseconds since the Unix epoch (after it, it is served stale while its body runs again).
     pub fresh_until_millis: Option<u64>,
@@ -69,6 +72,7 @@ pub fn inspect_entry(bytes: &[u8], storage: &Storage, key: &str) -> InspectedEnt
         compressed: false,
         encrypted: false,
         payload: false,
+        message_pack: false,
         fresh_until_millis: None,
         key_id: None,
         stored_bytes: bytes.len(),
@@ -94,6 +98,7 @@ fn read_into(
     inspected.compressed = framed.flags.compressed;
     inspected.encrypted = framed.flags.encrypted;
     inspected.payload = framed.flags.payload;
+    inspected.message_pack = framed.flags.message_pack;
     inspected.fresh_until_millis = framed.flags.fresh_until;
     inspected.key_id = framed.seal.map(|seal| key_id_text(&seal.key_id));
     let body = match (framed.seal, storage.keyring()) {
@@ -128,6 +133,12 @@ fn read_into(
             ));
         }
         payload.data
+    } else if framed.flags.message_pack {
+        let value = super::message_pack::decode::<serde_json::Value>(&value)
+            .map_err(|error| format!("the value is not MessagePack: {error}"))?;
+        return serde_json::to_string(&value)
+            .map(|text| inspected.json = Some(text))
+            .map_err(|error| format!("the value has no JSON form: {error}"));
     } else {
         value
     };
@@ -141,7 +152,7 @@ fn read_into(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Compression, EncryptionKey, Keyring, form};
+    use crate::value::{Body, Compression, EncryptionKey, Keyring, form};
 
     fn encrypting(byte: u8) -> Storage {
         Storage::new().with_encryption(Keyring::new(EncryptionKey::new([byte; 32])))
@@ -149,7 +160,13 @@ mod tests {
 
     #[test]
     fn shows_the_json_of_a_plain_entry() {
-        let stored = form::write(&Storage::new(), "k", br#"{"id":7}"#.to_vec(), None).unwrap();
+        let stored = form::write(
+            &Storage::new(),
+            "k",
+            Body::json(br#"{"id":7}"#.to_vec()),
+            None,
+        )
+        .unwrap();
         let inspected = inspect_entry(&stored, &Storage::new(), "k");
         assert_eq!(inspected.format_version, Some(2));
         assert!(!inspected.compressed && !inspected.encrypted && !inspected.payload);
@@ -160,10 +177,36 @@ mod tests {
     }
 
     #[test]
+    fn shows_message_pack_as_the_json_it_decodes_to() {
+        let value = serde_json::json!({"id": 7, "tags": ["a"], "score": 0.5});
+        let json = serde_json::to_vec(&value).unwrap();
+        let body = Body {
+            bytes: crate::value::message_pack::encode(&value, &json).unwrap(),
+            message_pack: true,
+        };
+        let stored = form::write(&Storage::new(), "k", body, None).unwrap();
+        assert_eq!(stored[3], 0x10);
+        let inspected = inspect_entry(&stored, &Storage::new(), "k");
+        assert!(inspected.message_pack && !inspected.payload);
+        assert_eq!(
+            inspected.json.as_deref().map(str::as_bytes),
+            Some(&json[..])
+        );
+        assert_eq!(inspected.unreadable, None);
+
+        let mut garbage = stored[..4].to_vec();
+        garbage.push(0xc1);
+        let why = inspect_entry(&garbage, &Storage::new(), "k")
+            .unreadable
+            .unwrap();
+        assert!(why.contains("not MessagePack"), "{why}");
+    }
+
+    #[test]
     fn decompresses_and_decrypts_with_the_keys() {
         let storage = encrypting(3).with_compression(Compression::zstd_above(1));
         let raw = br#"[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]"#.to_vec();
-        let stored = form::write(&storage, "k", raw.clone(), None).unwrap();
+        let stored = form::write(&storage, "k", Body::json(raw.clone()), None).unwrap();
         let inspected = inspect_entry(&stored, &storage, "k");
         assert!(inspected.compressed && inspected.encrypted);
         assert_eq!(inspected.json.as_deref().map(str::as_bytes), Some(&raw[..]));

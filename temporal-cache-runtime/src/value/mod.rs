@@ -1,5 +1,5 @@
-//! A call's stored value on its way in and out of the backend: the outcome's bytes (JSON, or a
-//! Payload through the worker's DataConverter), their stored form (compressed, encrypted,
+//! A call's stored value on its way in and out of the backend: the outcome's bytes (MessagePack
+//! or JSON, or a Payload through the worker's DataConverter), their stored form (compressed, encrypted,
 //! framed), the backend's size limit, and the log line for each value that cannot be read or
 //! written.
 
@@ -9,6 +9,7 @@ mod encryption;
 pub(crate) mod envelope;
 mod form;
 pub(crate) mod inspect;
+pub(crate) mod message_pack;
 mod storage;
 
 use std::future::Future;
@@ -19,7 +20,7 @@ use temporalio_common::data_converters::PayloadConversionError;
 pub use self::compression::Compression;
 pub use self::encryption::{EncryptionKey, Keyring};
 use self::envelope::DecodeError;
-pub use self::storage::Storage;
+pub use self::storage::{Storage, ValueFormat};
 use crate::log::{Caller, event};
 use crate::metrics::FallbackReason;
 use crate::outcome::OutcomeCodec;
@@ -48,7 +49,8 @@ pub(crate) enum Decoding<R, Converting> {
 /// Decodes an entry read from the backend; an unreadable one (corrupt, planted, tampered with,
 /// of another format) is logged and counted as a fallback, and the body's result overwrites it.
 ///
-/// A plain JSON entry is decoded at once, so that a hit awaits nothing but its read.
+/// A plain entry (MessagePack or JSON) is decoded at once, so that a hit awaits nothing but its
+/// read.
 pub(crate) fn decode<'a, R: 'a>(
     bytes: &'a [u8],
     codec: OutcomeCodec<R>,
@@ -57,19 +59,27 @@ pub(crate) fn decode<'a, R: 'a>(
     caller: Caller<'a>,
     key: &'a str,
 ) -> Decoding<R, impl Future<Output = Option<Decoded<R>>> + 'a> {
-    let (raw, fresh_until) = match form::read(storage, key, bytes, limit) {
-        Ok(read) => (read.raw, read.fresh_until),
+    let (raw, message_pack, fresh_until) = match form::read(storage, key, bytes, limit) {
+        Ok(read) => (read.raw, read.message_pack, read.fresh_until),
         Err(error) => return Decoding::Done(unreadable(&error, caller, key)),
     };
     let decoded = move |outcome| Decoded {
         outcome,
         fresh_until,
     };
+    let plain = |read: Result<R, String>| match read {
+        Ok(outcome) => Some(decoded(outcome)),
+        Err(error) => unreadable(&DecodeError::Payload(error), caller, key),
+    };
     match storage.data_converter() {
-        None => Decoding::Done(match codec.read_json(&raw) {
-            Ok(outcome) => Some(decoded(outcome)),
-            Err(error) => unreadable(&DecodeError::Payload(error.to_string()), caller, key),
-        }),
+        None if message_pack => Decoding::Done(plain(
+            codec
+                .read_message_pack(&raw)
+                .map_err(|error| error.to_string()),
+        )),
+        None => Decoding::Done(plain(
+            codec.read_json(&raw).map_err(|error| error.to_string()),
+        )),
         Some(converter) => Decoding::Converting(Box::pin(async move {
             match converter::from_bytes(converter, codec, &raw).await {
                 Ok(outcome) => Some(decoded(outcome)),
@@ -89,22 +99,48 @@ fn unreadable<R>(error: &DecodeError, caller: Caller<'_>, key: &str) -> Option<R
 }
 
 /// The first step of encoding `outcome`, taken where the outcome is: `None` for an error (never
-/// stored), else its JSON, or its payload on its way through the DataConverter's codec.
+/// stored), else its MessagePack or JSON (as the storage's [`ValueFormat`] says), or its payload
+/// on its way through the DataConverter's codec.
 pub(crate) fn raw<R>(outcome: &R, codec: OutcomeCodec<R>, storage: &Storage) -> Option<Raw> {
     Some(match storage.data_converter() {
-        None => Raw::Ready(
-            codec
-                .write_json(outcome)?
-                .map_err(|error| error.to_string()),
-        ),
+        None => Raw::Ready(match codec.write_json(outcome)? {
+            Ok(json) => Ok(match storage.value_format() {
+                ValueFormat::MessagePack => match codec.write_message_pack(outcome, &json) {
+                    Some(bytes) => Body {
+                        bytes,
+                        message_pack: true,
+                    },
+                    None => Body::json(json),
+                },
+                ValueFormat::Json => Body::json(json),
+            }),
+            Err(error) => Err(error.to_string()),
+        }),
         Some(converter) => Raw::Converting(converter::to_bytes(converter, codec, outcome)?),
     })
 }
 
 /// A result's bytes before their stored form: see [`raw`].
 pub(crate) enum Raw {
-    Ready(Result<Vec<u8>, String>),
+    Ready(Result<Body, String>),
     Converting(BoxFuture<'static, Result<Vec<u8>, PayloadConversionError>>),
+}
+
+/// A result's bytes, and whether they are MessagePack rather than JSON (or a Payload, which the
+/// storage's DataConverter says).
+pub(crate) struct Body {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) message_pack: bool,
+}
+
+impl Body {
+    /// JSON bytes, or a Payload's.
+    pub(crate) fn json(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            message_pack: false,
+        }
+    }
 }
 
 /// The bytes to store for a result whose first step is `raw`: `None` (logged) for a value that
@@ -121,12 +157,13 @@ pub(crate) async fn stored_form(
         Raw::Ready(raw) => raw,
         Raw::Converting(converting) => converting
             .await
+            .map(Body::json)
             .map_err(|error| format!("the DataConverter failed: {error}")),
     };
     let stored = raw.and_then(|raw| {
         // The limit bounds the value as read back, compressed or not.
-        if raw.len() > limit {
-            return Ok(raw);
+        if raw.bytes.len() > limit {
+            return Ok(raw.bytes);
         }
         form::write(storage, key, raw, fresh_until).map_err(|error| error.to_string())
     });
@@ -153,9 +190,16 @@ pub(crate) async fn stored_form(
     }
 }
 
+/// For the bench: how many bytes `body` takes once in its stored form.
+pub(crate) fn stored_len(storage: &Storage, body: Body) -> Option<usize> {
+    form::write(storage, "bench", body, None)
+        .ok()
+        .map(|stored| stored.len())
+}
+
 /// For the fuzz targets: how many of a plain, a compressing and an encrypting backend decode
-/// `bytes` as a stored JSON value.
-pub(crate) fn decodes_as_json(bytes: &[u8]) -> usize {
+/// `bytes` as a stored value (MessagePack or JSON) of any shape.
+pub(crate) fn decodes(bytes: &[u8]) -> usize {
     static STORAGES: std::sync::LazyLock<[Storage; 3]> = std::sync::LazyLock::new(|| {
         [
             Storage::new(),
@@ -166,8 +210,13 @@ pub(crate) fn decodes_as_json(bytes: &[u8]) -> usize {
     STORAGES
         .iter()
         .filter(|storage| {
-            form::read(storage, "fuzz", bytes, 1 << 20)
-                .is_ok_and(|read| serde_json::from_slice::<serde_json::Value>(&read.raw).is_ok())
+            form::read(storage, "fuzz", bytes, 1 << 20).is_ok_and(|read| {
+                if read.message_pack {
+                    message_pack::decode::<serde_json::Value>(&read.raw).is_ok()
+                } else {
+                    serde_json::from_slice::<serde_json::Value>(&read.raw).is_ok()
+                }
+            })
         })
         .count()
 }

