@@ -64,13 +64,14 @@
 //!
 //! # Keys and values
 //!
-//! A key is `<prefix>:v1:<activity type>:{<blake3 digest>}`: the registered Temporal activity type
-//! (never the Rust function name), then a digest of the `version`, the source hash (for
-//! `task_source`) and a canonical encoding of the inputs, in which equal inputs always hash alike
-//! (map and set order does not matter) and different inputs never do (`1`, `1.0`, `"1"`, `[1]` and
-//! `(1,)` all differ). The braces are a Redis Cluster hash tag. Values are stored as JSON, the
-//! format Temporal itself uses for activity results, behind a versioned header; an entry that
-//! cannot be read back is a miss and is overwritten.
+//! A key is `<prefix>:v2:<namespace>:<activity type>:{<blake3 digest>}`: the Temporal namespace,
+//! the registered activity type (never the Rust function name), then a digest of the namespace,
+//! the `version`, the source hash (for `task_source`) and a canonical encoding of the inputs, in
+//! which equal inputs always hash alike (map and set order does not matter) and different inputs
+//! never do (`1`, `1.0`, `"1"`, `[1]` and `(1,)` all differ). The braces are a Redis Cluster hash
+//! tag. Values are stored behind a versioned header, in MessagePack where it reads back as the
+//! same JSON (the format Temporal itself uses for activity results), else as that JSON (see
+//! [`ValueFormat`]); an entry that cannot be read back is a miss and is overwritten.
 //!
 //! # Failure
 //!

@@ -128,7 +128,8 @@ impl Outcome for () {
 pub(crate) type Json = Result<Vec<u8>, serde_json::Error>;
 
 /// How the outcomes of one activity are turned into bytes and back, as plain functions: as JSON
-/// (Temporal's default payload converter's format), or as a `Payload` through a DataConverter.
+/// (Temporal's default payload converter's format) or MessagePack, or as a `Payload` through a
+/// DataConverter.
 ///
 /// The generated code builds it with [`outcome_codec`], spanned at the activity's result type:
 /// that call is the one place where the result's bounds are checked, so a result type that cannot

@@ -40,7 +40,7 @@ impl Compression {
     /// (`BENCHMARKS.md`), decompressing a 100 KB value costs about twice what transferring the
     /// bytes it saves does, so compression makes hits slower there; it pays where Redis memory
     /// or network bandwidth is the scarce resource (a managed Redis billed by memory, a network
-    /// between zones), where it stores JSON about four times smaller.
+    /// between zones), where it stores values about four times smaller.
     pub const DEFAULT: Self = Self::Off;
 
     /// zstd for values of at least `threshold` bytes, at the default level.
