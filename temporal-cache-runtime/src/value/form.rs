@@ -155,6 +155,30 @@ mod tests {
     }
 
     #[test]
+    fn the_message_pack_flag_reads_back_and_is_authenticated() {
+        let message_pack = || Body {
+            bytes: b"\x91\x01".to_vec(),
+            message_pack: true,
+        };
+        for (storage, flags) in [(Storage::new(), 0x10), (encrypted(1), 0x12)] {
+            let stored = write(&storage, "k", message_pack(), None).unwrap();
+            assert_eq!(stored[3], flags);
+            let read_back = read(&storage, "k", &stored, 100).unwrap();
+            assert!(read_back.message_pack);
+            assert_eq!(&*read_back.raw, b"\x91\x01");
+            let json = write(&storage, "k", Body::json(b"[1]".to_vec()), None).unwrap();
+            assert!(!read(&storage, "k", &json, 100).unwrap().message_pack);
+        }
+        // Passing a JSON entry off as MessagePack (or the reverse) breaks an encrypted one.
+        let mut sealed = write(&encrypted(1), "k", message_pack(), None).unwrap();
+        sealed[3] = 0x02;
+        assert!(matches!(
+            read(&encrypted(1), "k", &sealed, 100),
+            Err(DecodeError::Unauthentic)
+        ));
+    }
+
+    #[test]
     fn the_freshness_deadline_reads_back_and_is_authenticated() {
         for storage in [Storage::new(), encrypted(1)] {
             let stored = write(

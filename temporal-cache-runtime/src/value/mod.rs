@@ -1,7 +1,7 @@
 //! A call's stored value on its way in and out of the backend: the outcome's bytes (MessagePack
-//! or JSON, or a Payload through the worker's DataConverter), their stored form (compressed, encrypted,
-//! framed), the backend's size limit, and the log line for each value that cannot be read or
-//! written.
+//! or JSON, or a Payload through the worker's DataConverter), their stored form (compressed,
+//! encrypted, framed), the backend's size limit, and the log line for each value that cannot be
+//! read or written.
 
 mod compression;
 mod converter;
