@@ -12,6 +12,21 @@ use temporalio_sdk::testing::{ActivityEnvironment, TestActivityInfoOptions};
 use crate::activities::{self, ContextProbe};
 use crate::error::BenchResult;
 
+/// `count` contexts for calls of the activity registered as `activity_type`, each with a
+/// cancellation token of its own: concurrent calls each take one, as the activity executions a
+/// worker runs at once each have their own (clones of one context would share their token's
+/// lock).
+pub(crate) async fn contexts_for(
+    activity_type: &str,
+    count: usize,
+) -> BenchResult<Vec<ActivityContext>> {
+    let mut contexts = Vec::with_capacity(count);
+    for _ in 0..count {
+        contexts.push(context_for(activity_type).await?);
+    }
+    Ok(contexts)
+}
+
 /// A context for calls of the activity registered as `activity_type`.
 pub(crate) async fn context_for(activity_type: &str) -> BenchResult<ActivityContext> {
     let environment = ActivityEnvironment::builder_with_default()

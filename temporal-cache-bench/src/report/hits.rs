@@ -174,8 +174,9 @@ pub(super) fn section(out: &mut String, hits: &HitReport) {
          type, for scale: what each hit of a cache that stores JSON pays.\n\
          - *uncached call*: the same activity with `policy = \"no_cache\"`, i.e. the body alone \
          (it clones a prepared result).\n\
-         - *{TASKS} tasks*: each task has an input (an entry) of its own, and the bare GETs read \
-         the same {TASKS} entries. *GET + decode* is a bare GET of the result's JSON (a copy of \
+         - *{TASKS} tasks*: each task has an input (an entry) of its own, and an activity context \
+         of its own, as concurrent activity executions do (clones of one context would all take \
+         the lock of one cancellation token); the bare GETs read the same {TASKS} entries. *GET + decode* is a bare GET of the result's JSON (a copy of \
          each entry's value under a key of its own) followed by `serde_json` decoding it into \
          the result type: a typed read of JSON with nothing around it (a hit of the `cached` \
          crate is this). The \

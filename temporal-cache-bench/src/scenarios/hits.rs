@@ -21,7 +21,7 @@ use temporal_cache_runtime::backend::DEFAULT_KEY_PREFIX;
 
 use super::{Op, ROUNDS, TASKS, op};
 use crate::activities::{self, BenchActivities, DOCUMENT, Document, PROFILE, Profile};
-use crate::context::context_for;
+use crate::context::{context_for, contexts_for};
 use crate::error::{BenchResult, activity_result};
 use crate::stats::{self, Latency, median};
 
@@ -122,7 +122,10 @@ pub(crate) struct HitReport {
 struct Subject {
     floor: Op,
     get_decode: Op,
+    /// A hit of the entry of the task's slot, with the slot's own context.
     hit: Op,
+    /// A hit of the first slot's entry, with the slot's own context.
+    hit_same_input: Op,
     uncached: Op,
     decode: Op,
     entry_bytes: usize,
@@ -135,11 +138,11 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
     // The floor's own connection, like the backend's: one multiplexed connection.
     let floor_connection = ConnectionManager::new(client.clone()).await?;
 
-    let small_ctx = context_for(BenchActivities::fetch_small.name()).await?;
+    let small_ctx = Arc::new(contexts_for(BenchActivities::fetch_small.name(), TASKS).await?);
     let small_uncached_ctx = context_for(BenchActivities::fetch_small_uncached.name()).await?;
     let (mut small_keys, mut small_json_keys) = (Vec::new(), Vec::new());
     for slot in 0..TASKS {
-        let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
+        let call = BenchActivities::__fetch_small(small_ctx[slot].clone(), small_input(slot));
         let (key, value) = store(&mut admin, BenchActivities::fetch_small.name(), call).await?;
         small_json_keys.push(json_copy(&mut admin, &key, &value).await?);
         small_keys.push(key);
@@ -150,8 +153,16 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         entry_bytes,
         get_decode: get_and_decode::<Profile>(&floor_connection, small_json_keys),
         floor: bare_get(&floor_connection, small_keys),
-        hit: op(move |slot| {
-            let call = BenchActivities::__fetch_small(small_ctx.clone(), small_input(slot));
+        hit: op({
+            let contexts = Arc::clone(&small_ctx);
+            move |slot| {
+                let call =
+                    BenchActivities::__fetch_small(contexts[slot].clone(), small_input(slot));
+                async move { activity_result(call.await).map(drop) }
+            }
+        }),
+        hit_same_input: op(move |slot| {
+            let call = BenchActivities::__fetch_small(small_ctx[slot].clone(), small_input(0));
             async move { activity_result(call.await).map(drop) }
         }),
         uncached: op(move |slot| {
@@ -164,11 +175,11 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         counts: SMALL_COUNTS,
     };
 
-    let large_ctx = context_for(BenchActivities::fetch_large.name()).await?;
+    let large_ctx = Arc::new(contexts_for(BenchActivities::fetch_large.name(), TASKS).await?);
     let large_uncached_ctx = context_for(BenchActivities::fetch_large_uncached.name()).await?;
     let (mut large_keys, mut large_json_keys) = (Vec::new(), Vec::new());
     for slot in 0..TASKS {
-        let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
+        let call = BenchActivities::__fetch_large(large_ctx[slot].clone(), large_input(slot));
         let (key, value) = store(&mut admin, BenchActivities::fetch_large.name(), call).await?;
         large_json_keys.push(json_copy(&mut admin, &key, &value).await?);
         large_keys.push(key);
@@ -179,8 +190,16 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         entry_bytes,
         get_decode: get_and_decode::<Document>(&floor_connection, large_json_keys),
         floor: bare_get(&floor_connection, large_keys),
-        hit: op(move |slot| {
-            let call = BenchActivities::__fetch_large(large_ctx.clone(), large_input(slot));
+        hit: op({
+            let contexts = Arc::clone(&large_ctx);
+            move |slot| {
+                let call =
+                    BenchActivities::__fetch_large(contexts[slot].clone(), large_input(slot));
+                async move { activity_result(call.await).map(drop) }
+            }
+        }),
+        hit_same_input: op(move |slot| {
+            let call = BenchActivities::__fetch_large(large_ctx[slot].clone(), large_input(0));
             async move { activity_result(call.await).map(drop) }
         }),
         uncached: op(move |slot| {
@@ -253,8 +272,9 @@ async fn measure_round(subject: &Subject) -> BenchResult<Round> {
     .await?[..] else {
         return Err("the interleaved runs did not return one rate per operation".into());
     };
-    let hit_op = Arc::clone(&subject.hit);
-    let hit_concurrent_same_input = stats::concurrent(TASKS, per_task, move |_| hit_op(0)).await?;
+    let hit_op = Arc::clone(&subject.hit_same_input);
+    let hit_concurrent_same_input =
+        stats::concurrent(TASKS, per_task, move |slot| hit_op(slot)).await?;
     Ok(Round {
         floor,
         hit,
