@@ -24,7 +24,7 @@ use crate::scenarios::misses::{MissReport, MissRounds};
 use crate::scenarios::near::{NearReport, NearRound, NearSize, WriteDelay};
 use crate::scenarios::production::{Failover, HitAgainstFloor, ProductionReport};
 use crate::scenarios::stale::{StaleReport, Waits};
-use crate::scenarios::storage::{FormHits, StorageReport};
+use crate::scenarios::storage::{CompressedParts, FormHits, StorageReport};
 use crate::scenarios::workflows::{Kind, WallTimes, WorkflowReport};
 use crate::stats::Latency;
 
@@ -290,6 +290,13 @@ fn fixed_report() -> Report {
                 form(Form::Compressed, true, 24_210, 110, 240),
                 form(Form::Encrypted, true, 24_258, 110, 245),
                 form(Form::Converted, true, 24_240, 110, 250),
+            ],
+            compressed_parts: vec![
+                CompressedParts {
+                    get: latency(80, 150, 12_000.0),
+                    decompress: latency(60, 90, 16_000.0),
+                };
+                3
             ],
             small_iterations: 5_000,
             large_iterations: 1_000,

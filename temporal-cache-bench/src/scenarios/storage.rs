@@ -40,9 +40,21 @@ impl FormHits {
     }
 }
 
+/// The parts of a compressed 100 KB hit, per round: what any hit of that entry pays before
+/// decoding it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CompressedParts {
+    /// A bare `GET` of the compressed entry itself.
+    pub(crate) get: Latency,
+    /// zstd decompressing its body, nothing else.
+    pub(crate) decompress: Latency,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct StorageReport {
     pub(crate) forms: Vec<FormHits>,
+    /// Per round, the compressed entry's bare `GET` and its decompression alone.
+    pub(crate) compressed_parts: Vec<CompressedParts>,
     pub(crate) small_iterations: usize,
     pub(crate) large_iterations: usize,
 }
@@ -133,6 +145,20 @@ pub(crate) async fn measure(url: &str) -> BenchResult<StorageReport> {
         bare_get(connection.clone(), floor_key(true)),
     );
 
+    let compressed_key = prepared
+        .iter()
+        .find(|(form, large, ..)| *form == Form::Compressed && *large)
+        .map(|(.., key, _)| key.clone())
+        .ok_or("the compressed entry is prepared")?;
+    let compressed_get = bare_get(connection.clone(), compressed_key.clone());
+    let frame = compressed_body(&connection, &compressed_key).await?;
+    let raw_len = zstd::zstd_safe::get_frame_content_size(&frame)
+        .ok()
+        .flatten()
+        .and_then(|len| usize::try_from(len).ok())
+        .ok_or("the compressed body records its size")?;
+    let mut compressed_parts = Vec::new();
+
     let mut forms: Vec<FormHits> = prepared
         .iter()
         .map(|(form, large, _, _, entry_bytes)| FormHits {
@@ -153,9 +179,19 @@ pub(crate) async fn measure(url: &str) -> BenchResult<StorageReport> {
             let measured = stats::alternating(warm_up, iterations, || floor(0), || hit(0)).await?;
             hits.rounds.push(measured);
         }
+        let (warm_up, iterations) = LARGE;
+        compressed_parts.push(CompressedParts {
+            get: stats::sequential(warm_up, iterations, || compressed_get(0)).await?,
+            decompress: stats::sequential(warm_up, iterations, || {
+                let decompressed = zstd::bulk::decompress(&frame, raw_len);
+                async move { Ok(decompressed?.len()) }
+            })
+            .await?,
+        });
     }
     Ok(StorageReport {
         forms,
+        compressed_parts,
         small_iterations: SMALL.1,
         large_iterations: LARGE.1,
     })
@@ -202,6 +238,21 @@ async fn hit_op(form: Form, large: bool) -> BenchResult<Op> {
             })
         }
     }))
+}
+
+/// The zstd frame a compressed, unencrypted entry without a freshness deadline holds after its
+/// 4-byte header.
+async fn compressed_body(connection: &ConnectionManager, key: &str) -> BenchResult<Vec<u8>> {
+    let entry: Vec<u8> = redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut connection.clone())
+        .await?;
+    match entry.split_at_checked(4) {
+        Some((b"tc\x02\x11", frame)) => Ok(frame.to_vec()),
+        _ => {
+            Err(format!("{key} is not a compressed MessagePack entry of envelope format 2").into())
+        }
+    }
 }
 
 async fn only_key(connection: &ConnectionManager, form: Form, large: bool) -> BenchResult<String> {
