@@ -68,15 +68,20 @@ fn small_rows(small: &SizeReport) -> Vec<SummaryRow> {
                 rate(small.rate(|r| r.get_decode_concurrent)),
             ),
         ),
-        SummaryRow::new(
-            format!("hits/s ÷ bare GETs/s, 233 B, {TASKS} tasks"),
-            ratio(small.concurrent_ratio()),
-        )
-        .with_target(
-            format!("≥ {:.1}×", targets::CONCURRENT_HITS_MIN_RATIO),
-            Verdict::of(small.concurrent_ratio() >= targets::CONCURRENT_HITS_MIN_RATIO),
-        ),
+        concurrent_target_row("233 B", small),
     ]
+}
+
+/// The concurrent hit rate against the bare GET rate, and its target, for the result of `size`.
+fn concurrent_target_row(size: &str, report: &SizeReport) -> SummaryRow {
+    SummaryRow::new(
+        format!("hits/s ÷ bare GETs/s, {size}, {TASKS} tasks"),
+        ratio(report.concurrent_ratio()),
+    )
+    .with_target(
+        format!("≥ {:.1}×", targets::CONCURRENT_HITS_MIN_RATIO),
+        Verdict::of(report.concurrent_ratio() >= targets::CONCURRENT_HITS_MIN_RATIO),
+    )
 }
 
 /// The 100 KB result's rows, where decoding weighs as much as the GET.
@@ -104,14 +109,7 @@ fn large_rows(large: &SizeReport) -> Vec<SummaryRow> {
                 rate(large.rate(|r| r.get_decode_concurrent)),
             ),
         ),
-        SummaryRow::new(
-            format!("hits/s ÷ bare GETs/s, 100 KB, {TASKS} tasks"),
-            ratio(large.concurrent_ratio()),
-        )
-        .with_target(
-            format!("≥ {:.1}×", targets::CONCURRENT_HITS_MIN_RATIO),
-            Verdict::of(large.concurrent_ratio() >= targets::CONCURRENT_HITS_MIN_RATIO),
-        ),
+        concurrent_target_row("100 KB", large),
     ]
 }
 

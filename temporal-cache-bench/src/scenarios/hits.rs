@@ -18,9 +18,10 @@ use redis::aio::ConnectionManager;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use temporal_cache_runtime::backend::DEFAULT_KEY_PREFIX;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::{Op, ROUNDS, TASKS, op};
-use crate::activities::{self, BenchActivities, DOCUMENT, Document, PROFILE, Profile};
+use crate::activities::{self, BenchActivities, DOCUMENT, PROFILE};
 use crate::context::{context_for, contexts_for};
 use crate::error::{BenchResult, activity_result};
 use crate::stats::{self, Latency, median};
@@ -138,79 +139,34 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
     // The floor's own connection, like the backend's: one multiplexed connection.
     let floor_connection = ConnectionManager::new(client.clone()).await?;
 
-    let small_ctx = Arc::new(contexts_for(BenchActivities::fetch_small.name(), TASKS).await?);
-    let small_uncached_ctx = context_for(BenchActivities::fetch_small_uncached.name()).await?;
-    let (mut small_keys, mut small_json_keys) = (Vec::new(), Vec::new());
-    for slot in 0..TASKS {
-        let call = BenchActivities::__fetch_small(small_ctx[slot].clone(), small_input(slot));
-        let (key, value) = store(&mut admin, BenchActivities::fetch_small.name(), call).await?;
-        small_json_keys.push(json_copy(&mut admin, &key, &value).await?);
-        small_keys.push(key);
-    }
-    let entry_bytes = entry_len(&mut admin, &small_keys[0]).await?;
-    let small = Subject {
-        decode: decode_only(&*PROFILE)?,
-        entry_bytes,
-        get_decode: get_and_decode::<Profile>(&floor_connection, small_json_keys),
-        floor: bare_get(&floor_connection, small_keys),
-        hit: op({
-            let contexts = Arc::clone(&small_ctx);
-            move |slot| {
-                let call =
-                    BenchActivities::__fetch_small(contexts[slot].clone(), small_input(slot));
-                async move { activity_result(call.await).map(drop) }
-            }
-        }),
-        hit_same_input: op(move |slot| {
-            let call = BenchActivities::__fetch_small(small_ctx[slot].clone(), small_input(0));
-            async move { activity_result(call.await).map(drop) }
-        }),
-        uncached: op(move |slot| {
-            let call = BenchActivities::__fetch_small_uncached(
-                small_uncached_ctx.clone(),
-                small_input(slot),
-            );
-            async move { activity_result(call.await).map(drop) }
-        }),
-        counts: SMALL_COUNTS,
-    };
-
-    let large_ctx = Arc::new(contexts_for(BenchActivities::fetch_large.name(), TASKS).await?);
-    let large_uncached_ctx = context_for(BenchActivities::fetch_large_uncached.name()).await?;
-    let (mut large_keys, mut large_json_keys) = (Vec::new(), Vec::new());
-    for slot in 0..TASKS {
-        let call = BenchActivities::__fetch_large(large_ctx[slot].clone(), large_input(slot));
-        let (key, value) = store(&mut admin, BenchActivities::fetch_large.name(), call).await?;
-        large_json_keys.push(json_copy(&mut admin, &key, &value).await?);
-        large_keys.push(key);
-    }
-    let entry_bytes = entry_len(&mut admin, &large_keys[0]).await?;
-    let large = Subject {
-        decode: decode_only(&*DOCUMENT)?,
-        entry_bytes,
-        get_decode: get_and_decode::<Document>(&floor_connection, large_json_keys),
-        floor: bare_get(&floor_connection, large_keys),
-        hit: op({
-            let contexts = Arc::clone(&large_ctx);
-            move |slot| {
-                let call =
-                    BenchActivities::__fetch_large(contexts[slot].clone(), large_input(slot));
-                async move { activity_result(call.await).map(drop) }
-            }
-        }),
-        hit_same_input: op(move |slot| {
-            let call = BenchActivities::__fetch_large(large_ctx[slot].clone(), large_input(0));
-            async move { activity_result(call.await).map(drop) }
-        }),
-        uncached: op(move |slot| {
-            let call = BenchActivities::__fetch_large_uncached(
-                large_uncached_ctx.clone(),
-                large_input(slot),
-            );
-            async move { activity_result(call.await).map(drop) }
-        }),
-        counts: LARGE_COUNTS,
-    };
+    let small = subject(
+        &mut admin,
+        &floor_connection,
+        Calls {
+            name: BenchActivities::fetch_small.name(),
+            cached: BenchActivities::__fetch_small,
+            uncached_name: BenchActivities::fetch_small_uncached.name(),
+            uncached: BenchActivities::__fetch_small_uncached,
+            input: small_input,
+            counts: SMALL_COUNTS,
+        },
+        &*PROFILE,
+    )
+    .await?;
+    let large = subject(
+        &mut admin,
+        &floor_connection,
+        Calls {
+            name: BenchActivities::fetch_large.name(),
+            cached: BenchActivities::__fetch_large,
+            uncached_name: BenchActivities::fetch_large_uncached.name(),
+            uncached: BenchActivities::__fetch_large_uncached,
+            input: large_input,
+            counts: LARGE_COUNTS,
+        },
+        &*DOCUMENT,
+    )
+    .await?;
 
     let body_runs_before = activities::cached_body_runs();
     let (mut small_rounds, mut large_rounds) = (Vec::new(), Vec::new());
@@ -229,6 +185,76 @@ pub(crate) async fn measure(client: &redis::Client) -> BenchResult<HitReport> {
         small: report(&small, small_rounds),
         large: report(&large, large_rounds),
         fallbacks: activities::cached_body_runs() - body_runs_before,
+    })
+}
+
+/// One result size's activity methods (as `#[activities]` names them: the cached one and its
+/// `policy = "no_cache"` twin), the input of each task's slot, and how many calls to time.
+struct Calls<C, U> {
+    name: &'static str,
+    cached: C,
+    uncached_name: &'static str,
+    uncached: U,
+    input: fn(usize) -> u64,
+    counts: Counts,
+}
+
+/// Stores an entry for each of the [`TASKS`] slots through `calls.cached`, a JSON copy of each
+/// for the GET + decode reference, and builds the operations measured for that size. `result`
+/// is the result the bodies return, for the decode alone.
+async fn subject<T, C, CFut, U, UFut>(
+    admin: &mut ConnectionManager,
+    floor_connection: &ConnectionManager,
+    calls: Calls<C, U>,
+    result: &T,
+) -> BenchResult<Subject>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    C: Fn(ActivityContext, u64) -> CFut + Clone + Send + Sync + 'static,
+    CFut: Future<Output = Result<T, ActivityError>> + Send + 'static,
+    U: Fn(ActivityContext, u64) -> UFut + Send + Sync + 'static,
+    UFut: Future<Output = Result<T, ActivityError>> + Send + 'static,
+{
+    let Calls {
+        name,
+        cached,
+        uncached_name,
+        uncached,
+        input,
+        counts,
+    } = calls;
+    let contexts = Arc::new(contexts_for(name, TASKS).await?);
+    let uncached_context = context_for(uncached_name).await?;
+    let (mut keys, mut json_keys) = (Vec::new(), Vec::new());
+    for (slot, context) in contexts.iter().enumerate() {
+        let (key, value) = store(admin, name, cached(context.clone(), input(slot))).await?;
+        json_keys.push(json_copy(admin, &key, &value).await?);
+        keys.push(key);
+    }
+    let entry_bytes = entry_len(admin, &keys[0]).await?;
+    // Each task calls with its own context; with `same_input`, all of them with the first input.
+    let hit = |same_input: bool| {
+        let (contexts, cached) = (Arc::clone(&contexts), cached.clone());
+        op(move |slot| {
+            let call = cached(
+                contexts[slot].clone(),
+                input(if same_input { 0 } else { slot }),
+            );
+            async move { activity_result(call.await).map(drop) }
+        })
+    };
+    Ok(Subject {
+        decode: decode_only(result)?,
+        entry_bytes,
+        get_decode: get_and_decode::<T>(floor_connection, json_keys),
+        floor: bare_get(floor_connection, keys),
+        hit: hit(false),
+        hit_same_input: hit(true),
+        uncached: op(move |slot| {
+            let call = uncached(uncached_context.clone(), input(slot));
+            async move { activity_result(call.await).map(drop) }
+        }),
+        counts,
     })
 }
 
