@@ -42,7 +42,9 @@ pub struct Storage {
 
 /// How results are written when no DataConverter is set (see
 /// [`Storage::with_value_format`]). Either way a worker reads entries of both formats.
+/// (Non-exhaustive: a later release may add a format.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ValueFormat {
     /// MessagePack, with field and variant names and serde's human-readable representations,
     /// for each result that reads back into a value with the same JSON; JSON for the others.
