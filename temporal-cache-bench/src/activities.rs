@@ -84,7 +84,7 @@ pub(crate) static DOCUMENT: LazyLock<Document> = LazyLock::new(|| Document {
 
 /// How many bytes `value` takes in the cache with default settings: the envelope's 4-byte header,
 /// then its MessagePack.
-pub(crate) fn stored_len<T: Serialize + DeserializeOwned + Clone + 'static>(value: &T) -> usize {
+pub(crate) fn stored_len<T: Serialize + DeserializeOwned + 'static>(value: &T) -> usize {
     temporal_cache_runtime::__private::stored_len(value)
 }
 

@@ -9,6 +9,8 @@ use temporalio_common::error::ApplicationFailure;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_sdk::activities::ActivityError;
 
+use crate::value::{Body, ValueFormat, read_plain};
+
 /// A result value the cache can store and read back: `Serialize` and `Deserialize`.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
@@ -124,9 +126,6 @@ impl Outcome for () {
     }
 }
 
-/// A value's JSON, or why its `Serialize` implementation could not produce it.
-pub(crate) type Json = Result<Vec<u8>, serde_json::Error>;
-
 /// How the outcomes of one activity are turned into bytes and back, as plain functions: as JSON
 /// (Temporal's default payload converter's format) or MessagePack, or as a `Payload` through a
 /// DataConverter.
@@ -137,10 +136,8 @@ pub(crate) type Json = Result<Vec<u8>, serde_json::Error>;
 /// itself because an `async fn`'s bounds are checked once more where its future is awaited.)
 #[doc(hidden)]
 pub struct OutcomeCodec<R> {
-    to_json: fn(&R) -> Option<Json>,
-    from_json: fn(&[u8]) -> Result<R, serde_json::Error>,
-    to_message_pack: fn(&R, &[u8]) -> Option<Vec<u8>>,
-    from_message_pack: fn(&[u8]) -> Result<R, rmp_serde::decode::Error>,
+    to_plain: fn(&R, ValueFormat) -> Option<Result<Body, serde_json::Error>>,
+    from_plain: fn(&[u8], bool) -> Result<R, String>,
     to_payload: ToPayload<R>,
     from_payload: FromPayload<R>,
     cancelled: fn() -> Option<R>,
@@ -168,12 +165,8 @@ where
     R::Value: CacheableValue,
 {
     OutcomeCodec {
-        to_json: |outcome| outcome.cacheable().map(serde_json::to_vec),
-        from_json: |bytes| serde_json::from_slice(bytes).map(R::from_cached),
-        to_message_pack: |outcome, json| {
-            crate::value::message_pack::encode(outcome.cacheable()?, json)
-        },
-        from_message_pack: |bytes| crate::value::message_pack::decode(bytes).map(R::from_cached),
+        to_plain: |outcome, format| Some(Body::of(outcome.cacheable()?, format)),
+        from_plain: |bytes, message_pack| read_plain(bytes, message_pack).map(R::from_cached),
         to_payload: |outcome, context| {
             let value = outcome.cacheable()?;
             Some(context.converter.to_payload(context, value))
@@ -191,26 +184,21 @@ where
 }
 
 impl<R> OutcomeCodec<R> {
-    /// The JSON of `outcome`: `None` if it may not be stored (an error), else its encoding,
-    /// which can fail (a `Serialize` implementation that reports an error).
-    pub(crate) fn write_json(self, outcome: &R) -> Option<Json> {
-        (self.to_json)(outcome)
+    /// The bytes of `outcome` without a DataConverter, in `format` (see [`Body::of`]): `None` if
+    /// it may not be stored (an error), else its encoding, which can fail (a `Serialize`
+    /// implementation that reports an error).
+    pub(crate) fn write_plain(
+        self,
+        outcome: &R,
+        format: ValueFormat,
+    ) -> Option<Result<Body, serde_json::Error>> {
+        (self.to_plain)(outcome, format)
     }
 
-    /// The outcome that serves a stored value's JSON.
-    pub(crate) fn read_json(self, bytes: &[u8]) -> Result<R, serde_json::Error> {
-        (self.from_json)(bytes)
-    }
-
-    /// `outcome` in MessagePack, given its JSON: `None` if it may not be stored, or does not
-    /// read back as the same JSON (see [`crate::value::message_pack`]).
-    pub(crate) fn write_message_pack(self, outcome: &R, json: &[u8]) -> Option<Vec<u8>> {
-        (self.to_message_pack)(outcome, json)
-    }
-
-    /// The outcome that serves a stored value's MessagePack.
-    pub(crate) fn read_message_pack(self, bytes: &[u8]) -> Result<R, rmp_serde::decode::Error> {
-        (self.from_message_pack)(bytes)
+    /// The outcome that serves a stored value's bytes: MessagePack or JSON, as the entry's flag
+    /// says.
+    pub(crate) fn read_plain(self, bytes: &[u8], message_pack: bool) -> Result<R, String> {
+        (self.from_plain)(bytes, message_pack)
     }
 
     /// The payload of `outcome` by the payload converter in `context`: `None` if it may not be

@@ -15,6 +15,8 @@ mod storage;
 use std::future::Future;
 use std::pin::Pin;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use temporalio_common::data_converters::PayloadConversionError;
 
 pub use self::compression::Compression;
@@ -67,19 +69,11 @@ pub(crate) fn decode<'a, R: 'a>(
         outcome,
         fresh_until,
     };
-    let plain = |read: Result<R, String>| match read {
-        Ok(outcome) => Some(decoded(outcome)),
-        Err(error) => unreadable(&DecodeError::Payload(error), caller, key),
-    };
     match storage.data_converter() {
-        None if message_pack => Decoding::Done(plain(
-            codec
-                .read_message_pack(&raw)
-                .map_err(|error| error.to_string()),
-        )),
-        None => Decoding::Done(plain(
-            codec.read_json(&raw).map_err(|error| error.to_string()),
-        )),
+        None => Decoding::Done(match codec.read_plain(&raw, message_pack) {
+            Ok(outcome) => Some(decoded(outcome)),
+            Err(error) => unreadable(&DecodeError::Payload(error), caller, key),
+        }),
         Some(converter) => Decoding::Converting(Box::pin(async move {
             match converter::from_bytes(converter, codec, &raw).await {
                 Ok(outcome) => Some(decoded(outcome)),
@@ -103,19 +97,11 @@ fn unreadable<R>(error: &DecodeError, caller: Caller<'_>, key: &str) -> Option<R
 /// on its way through the DataConverter's codec.
 pub(crate) fn raw<R>(outcome: &R, codec: OutcomeCodec<R>, storage: &Storage) -> Option<Raw> {
     Some(match storage.data_converter() {
-        None => Raw::Ready(match codec.write_json(outcome)? {
-            Ok(json) => Ok(match storage.value_format() {
-                ValueFormat::MessagePack => match codec.write_message_pack(outcome, &json) {
-                    Some(bytes) => Body {
-                        bytes,
-                        message_pack: true,
-                    },
-                    None => Body::json(json),
-                },
-                ValueFormat::Json => Body::json(json),
-            }),
-            Err(error) => Err(error.to_string()),
-        }),
+        None => Raw::Ready(
+            codec
+                .write_plain(outcome, storage.value_format())?
+                .map_err(|error| error.to_string()),
+        ),
         Some(converter) => Raw::Converting(converter::to_bytes(converter, codec, outcome)?),
     })
 }
@@ -140,6 +126,38 @@ impl Body {
             bytes,
             message_pack: false,
         }
+    }
+
+    /// The bytes of `value` in `format`: its MessagePack where that reads back as its JSON (see
+    /// [`message_pack`]), else its JSON.
+    pub(crate) fn of<T: Serialize + DeserializeOwned>(
+        value: &T,
+        format: ValueFormat,
+    ) -> Result<Self, serde_json::Error> {
+        let json = serde_json::to_vec(value)?;
+        Ok(match format {
+            ValueFormat::MessagePack => match message_pack::encode(value, &json) {
+                Some(bytes) => Self {
+                    bytes,
+                    message_pack: true,
+                },
+                None => Self::json(json),
+            },
+            ValueFormat::Json => Self::json(json),
+        })
+    }
+}
+
+/// The value a stored body that is not a Payload holds: MessagePack or JSON, as its entry's flag
+/// says.
+pub(crate) fn read_plain<T: DeserializeOwned>(
+    bytes: &[u8],
+    message_pack: bool,
+) -> Result<T, String> {
+    if message_pack {
+        message_pack::decode(bytes).map_err(|error| error.to_string())
+    } else {
+        serde_json::from_slice(bytes).map_err(|error| error.to_string())
     }
 }
 
@@ -190,11 +208,14 @@ pub(crate) async fn stored_form(
     }
 }
 
-/// For the bench: how many bytes `body` takes once in its stored form.
-pub(crate) fn stored_len(storage: &Storage, body: Body) -> Option<usize> {
-    form::write(storage, "bench", body, None)
+/// For the bench: how many bytes a backend with default settings stores for `value`, the
+/// envelope's header included (0 if it cannot be encoded).
+pub(crate) fn stored_len<T: Serialize + DeserializeOwned>(value: &T) -> usize {
+    let storage = Storage::new();
+    Body::of(value, storage.value_format())
         .ok()
-        .map(|stored| stored.len())
+        .and_then(|body| form::write(&storage, "bench", body, None).ok())
+        .map_or(0, |stored| stored.len())
 }
 
 /// For the fuzz targets: how many of a plain, a compressing and an encrypting backend decode
@@ -211,11 +232,7 @@ pub(crate) fn decodes(bytes: &[u8]) -> usize {
         .iter()
         .filter(|storage| {
             form::read(storage, "fuzz", bytes, 1 << 20).is_ok_and(|read| {
-                if read.message_pack {
-                    message_pack::decode::<serde_json::Value>(&read.raw).is_ok()
-                } else {
-                    serde_json::from_slice::<serde_json::Value>(&read.raw).is_ok()
-                }
+                read_plain::<serde_json::Value>(&read.raw, read.message_pack).is_ok()
             })
         })
         .count()
