@@ -1,9 +1,9 @@
-//! The rewritten activity: its signature exactly as written, and a body that builds the call's
-//! entry and hands the original body to the runtime's `run` (or `run_blocking`). The entry is
-//! built in a block of its own that the context moves through, so that neither the entry's key
-//! hasher nor a second copy of the context takes room in the activity's future: a local that is
-//! borrowed (the context, for the entry's scope) keeps its room across every later `.await`,
-//! even once it is moved out, unless its block ended before.
+//! The rewritten activity: its signature as written (an `async fn` becomes a plain `fn` that
+//! returns `impl Future` of the same output), and a body that builds the call's entry and hands
+//! the original body to the runtime's `run` (or `run_blocking`). An async activity returns
+//! `run`'s future itself: the future of an `async fn` would keep every parameter, the 656-byte
+//! context included, in each of its states beside `run`'s own copy, and every hit would move
+//! and allocate that room.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -69,7 +69,6 @@ pub(super) fn rewrite(
                     #block
                 },
             )
-            .await
         }
     } else {
         quote_spanned! {result_span=>
@@ -85,6 +84,13 @@ pub(super) fn rewrite(
     // The context is rebound by the closure with the pattern as written (`mut ctx` included), so
     // the parameter itself is emitted without `mut`: it is never mutated before the closure.
     let mut sig = sig.clone();
+    if sig.asyncness.take().is_some() {
+        // `run`'s future itself (see above). Callers see no difference, the SDK awaits it at
+        // once; the entry is built when the function is called rather than when first polled.
+        sig.output = syn::parse_quote_spanned! {sig.output.span()=>
+            -> impl ::core::future::Future<Output = #return_type>
+        };
+    }
     for arg in &mut sig.inputs {
         if let FnArg::Typed(arg) = arg
             && let Pat::Ident(pat) = &mut *arg.pat

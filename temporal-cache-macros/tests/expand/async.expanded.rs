@@ -5,11 +5,11 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 pub struct Activities;
 impl Activities {
     /// Looks a user up.
-    pub async fn fetch_user(
+    pub fn fetch_user(
         ctx: ActivityContext,
         id: u64,
         trace_id: String,
-    ) -> Result<String, ActivityError> {
+    ) -> impl ::core::future::Future<Output = Result<String, ActivityError>> {
         let (__temporal_cache_entry, __temporal_cache_context) = {
             #[allow(clippy::used_underscore_binding)]
             let __temporal_cache_context = ctx;
@@ -44,32 +44,28 @@ impl Activities {
             (__temporal_cache_entry, __temporal_cache_context)
         };
         ::temporal_cache_runtime::__private::run(
-                __temporal_cache_entry,
-                __temporal_cache_context,
-                ::temporal_cache_runtime::__private::outcome_codec(),
-                move |ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
-                    #[allow(
-                        unreachable_code,
-                        clippy::diverging_sub_expression,
-                        clippy::empty_loop,
-                        clippy::let_unit_value,
-                        clippy::needless_return
-                    )]
-                    if false {
-                        let __temporal_cache_unreachable: Result<
-                            String,
-                            ActivityError,
-                        > = loop {};
-                        return __temporal_cache_unreachable;
-                    }
-                    {
-                        let _ = (ctx, trace_id);
-                        let name = lookup(id).await?;
-                        Ok(name)
-                    }
-                },
-            )
-            .await
+            __temporal_cache_entry,
+            __temporal_cache_context,
+            ::temporal_cache_runtime::__private::outcome_codec(),
+            move |ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
+                #[allow(
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::needless_return
+                )]
+                if false {
+                    let __temporal_cache_unreachable: Result<String, ActivityError> = loop {};
+                    return __temporal_cache_unreachable;
+                }
+                {
+                    let _ = (ctx, trace_id);
+                    let name = lookup(id).await?;
+                    Ok(name)
+                }
+            },
+        )
     }
     /// Describes the cache of `fetch_user`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]

@@ -10,11 +10,11 @@ pub struct Activities {
     greeting: String,
 }
 impl Activities {
-    pub async fn greet(
+    pub fn greet(
         self: Arc<Self>,
         ctx: ActivityContext,
         name: String,
-    ) -> Result<String, ActivityError> {
+    ) -> impl ::core::future::Future<Output = Result<String, ActivityError>> {
         let (__temporal_cache_entry, __temporal_cache_context) = {
             #[allow(clippy::used_underscore_binding)]
             let __temporal_cache_context = ctx;
@@ -49,31 +49,27 @@ impl Activities {
             (__temporal_cache_entry, __temporal_cache_context)
         };
         ::temporal_cache_runtime::__private::run(
-                __temporal_cache_entry,
-                __temporal_cache_context,
-                ::temporal_cache_runtime::__private::outcome_codec(),
-                move |mut ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
-                    #[allow(
-                        unreachable_code,
-                        clippy::diverging_sub_expression,
-                        clippy::empty_loop,
-                        clippy::let_unit_value,
-                        clippy::needless_return
-                    )]
-                    if false {
-                        let __temporal_cache_unreachable: Result<
-                            String,
-                            ActivityError,
-                        > = loop {};
-                        return __temporal_cache_unreachable;
-                    }
-                    {
-                        ctx.record_heartbeat(Vec::new());
-                        Ok(format!("{} {name}", self.greeting))
-                    }
-                },
-            )
-            .await
+            __temporal_cache_entry,
+            __temporal_cache_context,
+            ::temporal_cache_runtime::__private::outcome_codec(),
+            move |mut ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
+                #[allow(
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::needless_return
+                )]
+                if false {
+                    let __temporal_cache_unreachable: Result<String, ActivityError> = loop {};
+                    return __temporal_cache_unreachable;
+                }
+                {
+                    ctx.record_heartbeat(Vec::new());
+                    Ok(format!("{} {name}", self.greeting))
+                }
+            },
+        )
     }
     /// Describes the cache of `greet`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]

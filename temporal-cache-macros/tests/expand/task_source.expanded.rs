@@ -3,11 +3,11 @@ use temporal_cache_runtime::cached_activity;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 pub struct Activities;
 impl Activities {
-    pub async fn render(
+    pub fn render(
         _ctx: ActivityContext,
         template: String,
         size: u32,
-    ) -> Result<Vec<u8>, ActivityError> {
+    ) -> impl ::core::future::Future<Output = Result<Vec<u8>, ActivityError>> {
         let (__temporal_cache_entry, __temporal_cache_context) = {
             #[allow(clippy::used_underscore_binding)]
             let __temporal_cache_context = _ctx;
@@ -46,33 +46,29 @@ impl Activities {
             (__temporal_cache_entry, __temporal_cache_context)
         };
         ::temporal_cache_runtime::__private::run(
-                __temporal_cache_entry,
-                __temporal_cache_context,
-                ::temporal_cache_runtime::__private::outcome_codec(),
-                move |_ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
-                    #[allow(
-                        unreachable_code,
-                        clippy::diverging_sub_expression,
-                        clippy::empty_loop,
-                        clippy::let_unit_value,
-                        clippy::needless_return
-                    )]
-                    if false {
-                        let __temporal_cache_unreachable: Result<
-                            Vec<u8>,
-                            ActivityError,
-                        > = loop {};
-                        return __temporal_cache_unreachable;
+            __temporal_cache_entry,
+            __temporal_cache_context,
+            ::temporal_cache_runtime::__private::outcome_codec(),
+            move |_ctx: ::temporal_cache_runtime::__private::ActivityContext| async move {
+                #[allow(
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::needless_return
+                )]
+                if false {
+                    let __temporal_cache_unreachable: Result<Vec<u8>, ActivityError> = loop {};
+                    return __temporal_cache_unreachable;
+                }
+                {
+                    match size {
+                        0 => Ok(Vec::new()),
+                        size => Ok(template.repeat(size as usize).into_bytes()),
                     }
-                    {
-                        match size {
-                            0 => Ok(Vec::new()),
-                            size => Ok(template.repeat(size as usize).into_bytes()),
-                        }
-                    }
-                },
-            )
-            .await
+                }
+            },
+        )
     }
     /// Describes the cache of `render`, for `invalidate_cache!` and `invalidate_activity!`.
     #[doc(hidden)]
