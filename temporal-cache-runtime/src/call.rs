@@ -24,9 +24,11 @@ use crate::outcome::OutcomeCodec;
 /// Runs an async cached activity: serves a hit, or runs `body` and stores its successful result.
 ///
 /// The key is finished here, before the returned future exists, so that the key's hasher never
-/// takes room in it. The future holds the context once and serves a hit in place; a call that
-/// runs the body continues in a box (see [`run_body`]), so that neither the body's state nor the
-/// store's widens the future of every hit.
+/// takes room in it. The future holds the context once; the lookup runs in a box of its own, and
+/// so does a call that runs the body (see [`run_body`]). So the future of every call, which the
+/// SDK boxes, stays under 1 KiB, the size up to which allocators serve from their fast paths
+/// (glibc's thread cache, for one): a hit then allocates two small boxes rather than one large
+/// one, and moves less.
 #[doc(hidden)]
 pub fn run<R, F, Fut>(
     entry: Entry,
@@ -41,7 +43,7 @@ where
     let keyed = keyed(entry, &ctx);
     async move {
         let acquired = match keyed {
-            Some(keyed) => verdict(keyed, codec, &ctx).await,
+            Some(keyed) => Box::pin(verdict(keyed, codec, &ctx)).await,
             None => None,
         };
         match acquired {
