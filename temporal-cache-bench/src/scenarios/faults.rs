@@ -30,7 +30,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::misses::fresh_id;
 use crate::activities::{PROFILE, Profile};
 use crate::context::context_for;
-use crate::error::{BenchResult, activity_result};
+use crate::error::{BenchResult, activity_result, settled};
 use crate::stats::{self, Latency};
 
 /// The first calls after Redis dies that are timed one by one: as many as open the breaker.
@@ -182,11 +182,11 @@ impl Calls {
         Ok(Self {
             cached: Arc::new(move |id| {
                 let call = FaultActivities::__fault_async(ctx.clone(), id);
-                Box::pin(async move { activity_result(call.await).map(drop) })
+                Box::pin(settled(call))
             }),
             uncached: Arc::new(move |id| {
                 let call = FaultActivities::__fault_async_uncached(uncached_ctx.clone(), id);
-                Box::pin(async move { activity_result(call.await).map(drop) })
+                Box::pin(settled(call))
             }),
             runs: &ASYNC_RUNS,
         })

@@ -23,7 +23,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::{Op, ROUNDS, TASKS, op};
 use crate::activities::{self, BenchActivities, DOCUMENT, PROFILE};
 use crate::context::{context_for, contexts_for};
-use crate::error::{BenchResult, activity_result};
+use crate::error::{BenchResult, activity_result, settled};
 use crate::stats::{self, Latency, median};
 
 /// One result size's run counts.
@@ -236,11 +236,10 @@ where
     let hit = |same_input: bool| {
         let (contexts, cached) = (Arc::clone(&contexts), cached.clone());
         op(move |slot| {
-            let call = cached(
+            settled(cached(
                 contexts[slot].clone(),
                 input(if same_input { 0 } else { slot }),
-            );
-            async move { activity_result(call.await).map(drop) }
+            ))
         })
     };
     Ok(Subject {
@@ -250,10 +249,7 @@ where
         floor: bare_get(floor_connection, keys),
         hit: hit(false),
         hit_same_input: hit(true),
-        uncached: op(move |slot| {
-            let call = uncached(uncached_context.clone(), input(slot));
-            async move { activity_result(call.await).map(drop) }
-        }),
+        uncached: op(move |slot| settled(uncached(uncached_context.clone(), input(slot)))),
         counts,
     })
 }

@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::{Op, ROUNDS, op};
 use crate::activities::{BenchActivities, MetricsActivities, PROFILE};
 use crate::context::context_for;
-use crate::error::{BenchResult, activity_result};
+use crate::error::{BenchResult, settled};
 use crate::stats::{self, Latency, median};
 
 /// Warm-up and timed calls of each kind per round, on Redis.
@@ -85,8 +85,10 @@ pub(crate) async fn measure() -> BenchResult<MetricsReport> {
     let redis = Subject {
         activity_type: BenchActivities::fetch_small.name(),
         hit: op(move |_| {
-            let call = BenchActivities::__fetch_small(redis_ctx.clone(), PROFILE.id);
-            async move { activity_result(call.await).map(drop) }
+            settled(BenchActivities::__fetch_small(
+                redis_ctx.clone(),
+                PROFILE.id,
+            ))
         }),
         counts: REDIS_COUNTS,
     };
@@ -94,8 +96,10 @@ pub(crate) async fn measure() -> BenchResult<MetricsReport> {
     let memory = Subject {
         activity_type: MetricsActivities::fetch_small_in_memory.name(),
         hit: op(move |_| {
-            let call = MetricsActivities::__fetch_small_in_memory(memory_ctx.clone(), PROFILE.id);
-            async move { activity_result(call.await).map(drop) }
+            settled(MetricsActivities::__fetch_small_in_memory(
+                memory_ctx.clone(),
+                PROFILE.id,
+            ))
         }),
         counts: MEMORY_COUNTS,
     };

@@ -17,7 +17,7 @@ use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
 use super::{Op, ROUNDS, TASKS, bare_get, op};
 use crate::activities::{BenchActivities, DOCUMENT, PROFILE};
 use crate::context::context_for;
-use crate::error::{BenchResult, activity_result};
+use crate::error::{BenchResult, settled};
 use crate::stats::{self, Latency, median, percentile};
 
 /// The near cache's byte bound: every entry of the section fits.
@@ -108,9 +108,10 @@ pub(crate) async fn measure(url: &str, global: Arc<RedisCacheBackend>) -> BenchR
         let small = Subject {
             keys: keys_of(&mut admin, BenchActivities::fetch_small.name()).await?,
             activity_hit: op(move |slot| {
-                let call =
-                    BenchActivities::__fetch_small(small_ctx.clone(), PROFILE.id + slot as u64);
-                async move { activity_result(call.await).map(drop) }
+                settled(BenchActivities::__fetch_small(
+                    small_ctx.clone(),
+                    PROFILE.id + slot as u64,
+                ))
             }),
             iterations: 20_000,
             per_task: 2_000,
@@ -119,9 +120,10 @@ pub(crate) async fn measure(url: &str, global: Arc<RedisCacheBackend>) -> BenchR
         let large = Subject {
             keys: keys_of(&mut admin, BenchActivities::fetch_large.name()).await?,
             activity_hit: op(move |slot| {
-                let call =
-                    BenchActivities::__fetch_large(large_ctx.clone(), DOCUMENT.id + slot as u64);
-                async move { activity_result(call.await).map(drop) }
+                settled(BenchActivities::__fetch_large(
+                    large_ctx.clone(),
+                    DOCUMENT.id + slot as u64,
+                ))
             }),
             iterations: 2_000,
             per_task: 100,

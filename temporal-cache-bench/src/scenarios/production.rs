@@ -18,7 +18,7 @@ use temporal_cache_servers::{ClientCerts, RedisCluster, RedisServer, TlsMaterial
 use super::{Op, ROUNDS, bare_get, op};
 use crate::activities::{CLUSTER_BACKEND, PROFILE, ProductionActivities, TLS_BACKEND};
 use crate::context::context_for;
-use crate::error::{BenchResult, activity_result};
+use crate::error::{BenchResult, settled};
 use crate::stats::{self, Latency, median};
 
 const WARM_UP: usize = 1_000;
@@ -132,15 +132,14 @@ async fn hit_op(activity_type: &str, tls: bool) -> BenchResult<Op> {
     let ctx = context_for(activity_type).await?;
     Ok(op(move |slot| {
         let id = PROFILE.id + slot as u64;
-        let call = if tls {
+        settled(if tls {
             futures::future::Either::Left(ProductionActivities::__fetch_small_tls(ctx.clone(), id))
         } else {
             futures::future::Either::Right(ProductionActivities::__fetch_small_cluster(
                 ctx.clone(),
                 id,
             ))
-        };
-        async move { activity_result(call.await).map(drop) }
+        })
     }))
 }
 
