@@ -6,10 +6,11 @@
 //! # What `#[cached_activity]` emits
 //!
 //! The macro is thin: it reads and checks its arguments (`args/`), reads the signature
-//! (`signature.rs`), and emits the activity with its signature exactly as written and a body that
-//! hands the original body to one call into the runtime's hidden `__private` module, which does
-//! everything else (keys, lookups, locking, storing, failing open). The expansion of each shape
-//! of activity is kept in `tests/expand/*.expanded.rs`.
+//! (`signature.rs`), and emits the activity with its parameters and output as written (an
+//! `async fn` as a `fn` returning `impl Future`, see `expand/body.rs`) and a body that hands the
+//! original body to one call into the runtime's hidden `__private` module, which does everything
+//! else (keys, lookups, locking, storing, failing open). The expansion of each shape of activity
+//! is kept in `tests/expand/*.expanded.rs`.
 //!
 //! Beside the activity it emits one more item, a hidden associated function
 //! `__temporal_cache_<method>`, the companion. It exists for typed invalidation:

@@ -37,9 +37,10 @@
 //!
 //! `#[cached_activity]` goes on an activity method inside `#[activities]`, above or below
 //! `#[activity]`, on async or sync activities, static or `self: Arc<Self>`. It keeps the method's
-//! signature and rewrites only its body: the body runs when the key is not cached, and its `Ok`
-//! result is stored; errors are never stored. Its arguments, all optional, are checked at compile
-//! time:
+//! parameters and output and rewrites its body (an `async fn` becomes a `fn` returning
+//! `impl Future` of the same output, which callers cannot tell apart): the body runs when the key
+//! is not cached, and its `Ok` result is stored; errors are never stored. Its arguments, all
+//! optional, are checked at compile time:
 //!
 //! | argument | meaning |
 //! |---|---|
