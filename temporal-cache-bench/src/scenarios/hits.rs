@@ -37,18 +37,18 @@ struct Counts {
 const SMALL_COUNTS: Counts = Counts {
     warm_up: 2_000,
     iterations: 20_000,
-    per_task: 1_000,
+    per_task: 4_000,
 };
 
 const LARGE_COUNTS: Counts = Counts {
     warm_up: 200,
     iterations: 2_000,
-    per_task: 50,
+    per_task: 200,
 };
 
 /// How many parts the concurrent runs of the floor, the GET + decode reference and the hits are
 /// cut into, taking turns (see [`stats::concurrent_interleaved`]).
-pub(crate) const CONCURRENT_PARTS: usize = 5;
+pub(crate) const CONCURRENT_PARTS: usize = 10;
 
 /// The figures of one size in one round.
 #[derive(Debug, Clone, Copy)]
