@@ -82,15 +82,16 @@ impl Shard {
     /// Takes a flight out of the table (or out of the retired ones), returning what its
     /// followers wait on, if it has any.
     fn close(&mut self, key: &str, ticket: u64) -> Option<Arc<Followed>> {
-        if self
-            .flights
-            .get(key)
-            .is_some_and(|listed| listed.ticket == ticket)
-        {
-            return self.flights.remove(key).and_then(|listed| listed.followed);
+        // One lookup for the usual case, the flight still listed under its key.
+        if let Some((listed_key, listed)) = self.flights.remove_entry(key) {
+            if listed.ticket == ticket {
+                return listed.followed;
+            }
+            // Another flight of the same key, opened after an invalidation retired ours: it is
+            // not ours to end.
+            self.flights.insert(listed_key, listed);
         }
-        // An invalidation retired this flight (and a later call may have opened another for the
-        // same key: that one is not ours to end).
+        // An invalidation retired this flight.
         let at = self
             .retired
             .iter()
