@@ -90,7 +90,7 @@ impl Entry {
             State::Hashing { spec, backend, key } => Described::Keyed(Keyed {
                 spec,
                 backend,
-                key: Arc::from(key.finish()?),
+                key: key.finish()?,
             }),
         })
     }

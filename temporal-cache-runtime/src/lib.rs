@@ -329,7 +329,7 @@ pub mod __private {
         };
         let mut key = crate::key::KeyBuilder::new("fuzz", None, &SPEC, scope);
         key.input(0, value);
-        key.finish().ok()
+        key.finish().ok().map(|key| key.to_string())
     }
 }
 

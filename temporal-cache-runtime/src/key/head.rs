@@ -3,8 +3,9 @@
 //! for the prefix that reaches every entry of one activity.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
-use super::{DIGEST_HEX_LEN, KEY_LAYOUT};
+use super::KEY_LAYOUT;
 
 /// What the namespace part of a key reads for an entry every namespace shares. (Temporal
 /// namespace names cannot be `*`, and the digest tells the two apart in any case.)
@@ -14,53 +15,9 @@ const SHARED_NAMESPACE: &str = "*";
 /// namespace shares) starts with, up to and including the `{` that opens the digest: so every
 /// entry of the activity, whatever its inputs and `version`, and no other, starts with it.
 pub(crate) fn activity_head(prefix: &str, namespace: Option<&str>, activity_type: &str) -> String {
-    activity_head_with_room(prefix, namespace, activity_type, 0)
-}
-
-/// [`activity_head`] with room for the digest after it: a copy of the head this thread made last
-/// when the names are the same. A worker thread mostly runs calls of a few activities, and
-/// comparing three short names costs a call less than escaping them again.
-pub(super) fn key_head(prefix: &str, namespace: Option<&str>, activity_type: &str) -> String {
-    struct Last {
-        prefix: String,
-        namespace: Option<String>,
-        activity_type: String,
-        head: String,
-    }
-    thread_local! {
-        static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
-    }
-    LAST.with_borrow_mut(|last| {
-        if let Some(last) = last
-            && last.activity_type == activity_type
-            && last.namespace.as_deref() == namespace
-            && last.prefix == prefix
-        {
-            let mut head = String::with_capacity(last.head.len() + DIGEST_HEX_LEN + 1);
-            head.push_str(&last.head);
-            return head;
-        }
-        let head = activity_head_with_room(prefix, namespace, activity_type, DIGEST_HEX_LEN + 1);
-        *last = Some(Last {
-            prefix: prefix.to_owned(),
-            namespace: namespace.map(str::to_owned),
-            activity_type: activity_type.to_owned(),
-            head: head.clone(),
-        });
-        head
-    })
-}
-
-/// [`activity_head`] with room for `more` bytes after it.
-fn activity_head_with_room(
-    prefix: &str,
-    namespace: Option<&str>,
-    activity_type: &str,
-    more: usize,
-) -> String {
     let shown_namespace = namespace.unwrap_or(SHARED_NAMESPACE);
     let mut head = String::with_capacity(
-        prefix.len() + KEY_LAYOUT.len() + shown_namespace.len() + activity_type.len() + 6 + more,
+        prefix.len() + KEY_LAYOUT.len() + shown_namespace.len() + activity_type.len() + 6,
     );
     push_escaped(&mut head, prefix);
     for part in [":", KEY_LAYOUT, ":"] {
@@ -71,6 +28,38 @@ fn activity_head_with_room(
     push_escaped(&mut head, activity_type);
     head.push_str(":{");
     head
+}
+
+/// [`activity_head`], shared: the head this thread made last when the names are the same. A
+/// worker thread mostly runs calls of a few activities, and comparing three short names costs a
+/// call less than escaping them again; sharing the head costs it no allocation either.
+pub(super) fn key_head(prefix: &str, namespace: Option<&str>, activity_type: &str) -> Arc<str> {
+    struct Last {
+        prefix: String,
+        namespace: Option<String>,
+        activity_type: String,
+        head: Arc<str>,
+    }
+    thread_local! {
+        static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| {
+        if let Some(last) = last
+            && last.activity_type == activity_type
+            && last.namespace.as_deref() == namespace
+            && last.prefix == prefix
+        {
+            return Arc::clone(&last.head);
+        }
+        let head: Arc<str> = activity_head(prefix, namespace, activity_type).into();
+        *last = Some(Last {
+            prefix: prefix.to_owned(),
+            namespace: namespace.map(str::to_owned),
+            activity_type: activity_type.to_owned(),
+            head: Arc::clone(&head),
+        });
+        head
+    })
 }
 
 /// `name` as it appears in keys: see [`push_escaped`].

@@ -19,6 +19,9 @@ mod encoding;
 mod head;
 mod secret;
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use self::buffered::BufferedHasher;
@@ -62,7 +65,7 @@ pub struct Scope<'a> {
 /// builder is made, from the same names that open the digest, so [`finish`](Self::finish) only
 /// adds the digest.
 pub(crate) struct KeyBuilder {
-    head: String,
+    head: Arc<str>,
     // Not boxed, and small (see `BufferedHasher`): the generated code builds the key before the
     // activity's first `.await`, so it lives on the stack, never in a future.
     encoder: Encoder,
@@ -127,15 +130,23 @@ impl KeyBuilder {
     }
 
     /// The finished key, or why an input could not be encoded.
-    pub(crate) fn finish(self) -> Result<String, EncodeError> {
+    ///
+    /// Assembled in a buffer this thread keeps, so that the key costs one allocation: its own.
+    pub(crate) fn finish(self) -> Result<Arc<str>, EncodeError> {
+        thread_local! {
+            static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+        }
         if let Some(error) = self.error {
             return Err(error);
         }
         let digest = self.encoder.into_hasher().finalize();
-        let mut key = self.head;
-        key.push_str(&digest.to_hex());
-        key.push('}');
-        Ok(key)
+        Ok(SCRATCH.with_borrow_mut(|key| {
+            key.clear();
+            key.push_str(&self.head);
+            key.push_str(&digest.to_hex());
+            key.push('}');
+            Arc::from(key.as_str())
+        }))
     }
 }
 
@@ -144,9 +155,6 @@ fn hash_str(hasher: &mut BufferedHasher, text: &str) {
     hasher.update(&(text.len() as u64).to_le_bytes());
     hasher.update(text.as_bytes());
 }
-
-/// The length of a blake3 digest in hex.
-pub(super) const DIGEST_HEX_LEN: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -177,7 +185,7 @@ mod tests {
         for (position, value) in inputs {
             value.add_to(&mut builder, *position);
         }
-        builder.finish().expect("encodable")
+        builder.finish().expect("encodable").to_string()
     }
 
     /// Lets a test list inputs of different types in one slice.
@@ -261,7 +269,7 @@ mod tests {
                 let channel = format!("{key}:events");
                 let digest = digest_of(&key);
                 prop_assert_eq!(digest.len(), 64);
-                for related in [&key, &lease, &channel] {
+                for related in [&*key, &lease, &channel] {
                     prop_assert_eq!(redis_hash_tag(related), Some(digest));
                 }
             }
