@@ -62,7 +62,7 @@ fn small_rows(small: &SizeReport) -> Vec<SummaryRow> {
         SummaryRow::new(
             format!("cache hit, 233 B, {TASKS} tasks"),
             format!(
-                "{} ({} a bare GET of the JSON followed by its decode alone: {})",
+                "{} (round by round, {} a bare GET of the JSON followed by its decode alone: {})",
                 rate_of("hits", small.rate(|r| r.hit_concurrent)),
                 ratio(small.concurrent_get_decode_ratio()),
                 rate(small.rate(|r| r.get_decode_concurrent)),
@@ -75,7 +75,7 @@ fn small_rows(small: &SizeReport) -> Vec<SummaryRow> {
 /// The concurrent hit rate against the bare GET rate, and its target, for the result of `size`.
 fn concurrent_target_row(size: &str, report: &SizeReport) -> SummaryRow {
     SummaryRow::new(
-        format!("hits/s ÷ bare GETs/s, {size}, {TASKS} tasks"),
+        format!("hits/s ÷ bare GETs/s of the same round, {size}, {TASKS} tasks (median of rounds)"),
         ratio(report.concurrent_ratio()),
     )
     .with_target(
@@ -100,11 +100,11 @@ fn large_rows(large: &SizeReport) -> Vec<SummaryRow> {
         SummaryRow::new(
             format!("cache hit, 100 KB, {TASKS} tasks"),
             format!(
-                "{}, {} the bare GET rate ({}); {} a bare GET of the JSON followed by its \
-                 decode alone ({})",
+                "{} against {} bare GETs; round by round, {} the bare GET rate and {} a bare GET \
+                 of the JSON followed by its decode alone ({})",
                 rate_of("hits", large.rate(|r| r.hit_concurrent)),
-                ratio(large.concurrent_ratio()),
                 rate(large.rate(|r| r.floor_concurrent)),
+                ratio(large.concurrent_ratio()),
                 ratio(large.concurrent_get_decode_ratio()),
                 rate(large.rate(|r| r.get_decode_concurrent)),
             ),
@@ -193,7 +193,8 @@ pub(super) fn section(out: &mut String, hits: &HitReport) {
 }
 
 /// One column of a rounds table: its header, its cell in a round, and its cell in the median
-/// row (a median of rounds, or a ratio or difference of medians).
+/// row (a median of rounds, a median of the rounds' own ratios, or a ratio or difference of
+/// medians).
 struct Column {
     header: String,
     round: fn(&Round) -> String,

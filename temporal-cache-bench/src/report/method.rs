@@ -29,7 +29,9 @@ pub(super) fn section(out: &mut String, machine: &Machine) {
          by call in one task (so both meet the same moments of a noisy machine), then the \
          uncached call and the decode run, then the {TASKS}-task runs. Misses alternate the same \
          way between the two settings. Figures are medians of the per-round figures; ratios are \
-         ratios of those medians. Percentiles are nearest-rank over every timed call after an \
+         ratios of those medians, except the {TASKS}-task ratios: those are medians of each \
+         round's own ratio, since a round's runs take turns and so see the same moments, while \
+         the rates of different rounds drift apart by as much as the gap measured. Percentiles are nearest-rank over every timed call after an \
          untimed warm-up.\n\
          - **Tasks**: everything runs in tasks of one multi-thread Tokio runtime ({} worker \
          threads), as a worker runs activities. On this machine the round trip itself is bimodal \

@@ -99,14 +99,18 @@ impl SizeReport {
         self.latency(|r| r.hit.p50).as_secs_f64() / self.latency(|r| r.floor.p50).as_secs_f64()
     }
 
-    /// Median concurrent hit rate over median concurrent floor rate.
+    /// The median over rounds of the concurrent hit rate over the concurrent floor rate of the
+    /// same round. A round's runs take turns, so its two rates saw the same moments of the
+    /// machine; the median rates may come from different rounds, which drift apart by as much as
+    /// the gap measured.
     pub(crate) fn concurrent_ratio(&self) -> f64 {
-        self.rate(|r| r.hit_concurrent) / self.rate(|r| r.floor_concurrent)
+        median(&self.rounds, |r| r.hit_concurrent / r.floor_concurrent)
     }
 
-    /// Median concurrent hit rate over the median rate of GETs followed by a JSON decode.
+    /// Like [`concurrent_ratio`](Self::concurrent_ratio), against the rate of GETs followed by a
+    /// JSON decode.
     pub(crate) fn concurrent_get_decode_ratio(&self) -> f64 {
-        self.rate(|r| r.hit_concurrent) / self.rate(|r| r.get_decode_concurrent)
+        median(&self.rounds, |r| r.hit_concurrent / r.get_decode_concurrent)
     }
 }
 
