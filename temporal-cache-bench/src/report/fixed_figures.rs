@@ -386,10 +386,11 @@ fn the_concurrent_ratio_is_the_median_of_each_rounds_own_ratio() {
     let mut report = size(233, 20_000, 80);
     // The rounds' own ratios are 0.9, 1.0 and 0.75. The median rates (280 bare GETs, 210 hits a
     // second) come from different rounds and would make 0.75.
-    for (round, (floor, hits)) in report
-        .rounds
-        .iter_mut()
-        .zip([(300.0, 270.0), (200.0, 200.0), (280.0, 210.0)])
+    for (round, (floor, hits)) in
+        report
+            .rounds
+            .iter_mut()
+            .zip([(300.0, 270.0), (200.0, 200.0), (280.0, 210.0)])
     {
         round.floor_concurrent = floor;
         round.hit_concurrent = hits;
