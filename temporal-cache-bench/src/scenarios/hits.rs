@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use temporal_cache_runtime::backend::DEFAULT_KEY_PREFIX;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use super::{Op, ROUNDS, TASKS, op};
+use super::{Op, ROUNDS, TASKS, get, op};
 use crate::activities::{self, BenchActivities, DOCUMENT, PROFILE};
 use crate::context::{context_for, contexts_for};
 use crate::error::{BenchResult, activity_result, settled};
@@ -355,12 +355,6 @@ fn bare_get(connection: &ConnectionManager, keys: Vec<String>) -> Op {
         let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
         async move { get(&mut connection, &keys[slot]).await.map(drop) }
     })
-}
-
-/// The value of `key`, which must be there.
-async fn get(connection: &mut ConnectionManager, key: &str) -> BenchResult<Vec<u8>> {
-    let value: Option<Vec<u8>> = redis::cmd("GET").arg(key).query_async(connection).await?;
-    value.ok_or_else(|| format!("{key} is not in Redis").into())
 }
 
 /// Stores the JSON of `value`, the result stored under `key`, under a key of its own (outside

@@ -54,16 +54,17 @@ where
     let key = Arc::new(key);
     op(move |_| {
         let (mut connection, key) = (connection.clone(), Arc::clone(&key));
-        async move {
-            let value: Option<Vec<u8>> = redis::cmd("GET")
-                .arg(key.as_str())
-                .query_async(&mut connection)
-                .await?;
-            value
-                .map(drop)
-                .ok_or_else(|| format!("{key} is not in Redis").into())
-        }
+        async move { get(&mut connection, &key).await.map(drop) }
     })
+}
+
+/// The value of `key`, which must be there, read with a `GET` on `connection`.
+pub(crate) async fn get<C>(connection: &mut C, key: &str) -> BenchResult<Vec<u8>>
+where
+    C: redis::aio::ConnectionLike + Send,
+{
+    let value: Option<Vec<u8>> = redis::cmd("GET").arg(key).query_async(connection).await?;
+    value.ok_or_else(|| format!("{key} is not in Redis").into())
 }
 
 /// Makes the global backend connect, so that connecting is not part of any timed call.

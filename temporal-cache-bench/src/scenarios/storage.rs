@@ -8,7 +8,7 @@ use redis::aio::ConnectionManager;
 use temporal_cache_runtime::{Compression, EncryptionKey, Keyring, RedisCacheBackend, Storage};
 use temporalio_common::data_converters::DataConverter;
 
-use super::{Op, ROUNDS, bare_get, op};
+use super::{Op, ROUNDS, bare_get, get, op};
 use crate::activities::{DOCUMENT, Form, PROFILE, STORAGE_BACKENDS, StorageActivities};
 use crate::context::context_for;
 use crate::error::{BenchResult, activity_result};
@@ -244,10 +244,7 @@ async fn hit_op(form: Form, large: bool) -> BenchResult<Op> {
 /// The zstd frame a compressed, unencrypted entry without a freshness deadline holds after its
 /// 4-byte header.
 async fn compressed_body(connection: &ConnectionManager, key: &str) -> BenchResult<Vec<u8>> {
-    let entry: Vec<u8> = redis::cmd("GET")
-        .arg(key)
-        .query_async(&mut connection.clone())
-        .await?;
+    let entry = get(&mut connection.clone(), key).await?;
     match entry.split_at_checked(4) {
         Some((b"tc\x02\x11", frame)) => Ok(frame.to_vec()),
         _ => {
