@@ -174,10 +174,10 @@ pub(super) fn section(out: &mut String, hits: &HitReport) {
          (it clones a prepared result).\n\
          - *{TASKS} tasks*: each task has an input (an entry) of its own, and an activity context \
          of its own, as concurrent activity executions do (clones of one context would all take \
-         the lock of one cancellation token); the bare GETs read the same {TASKS} entries. *GET + decode* is a bare GET of the result's JSON (a copy of \
-         each entry's value under a key of its own) followed by `serde_json` decoding it into \
-         the result type: a typed read of JSON with nothing around it (a hit of the `cached` \
-         crate is this). The \
+         the lock of one cancellation token); the bare GETs read the same {TASKS} entries. \
+         *GET + decode* is a bare GET of the result's JSON (a copy of each entry's value under a \
+         key of its own) followed by `serde_json` decoding it into the result type: a typed read \
+         of JSON with nothing around it (a hit of the `cached` crate is this). The \
          bare GETs of the {TASKS} tasks are pipelined on their connection; the hits share round \
          trips besides: while one hit's GET is on its way, those that arrive meanwhile wait and \
          go together as one MGET (entries under 16 KiB; the 100 KB ones are read one by one, \

@@ -31,8 +31,8 @@ pub(super) fn section(out: &mut String, machine: &Machine) {
          way between the two settings. Figures are medians of the per-round figures; ratios are \
          ratios of those medians, except the {TASKS}-task ratios: those are medians of each \
          round's own ratio, since a round's runs take turns and so see the same moments, while \
-         the rates of different rounds drift apart by as much as the gap measured. Percentiles are nearest-rank over every timed call after an \
-         untimed warm-up.\n\
+         the rates of different rounds drift apart by as much as the gap measured. Percentiles \
+         are nearest-rank over every timed call after an untimed warm-up.\n\
          - **Tasks**: everything runs in tasks of one multi-thread Tokio runtime ({} worker \
          threads), as a worker runs activities. On this machine the round trip itself is bimodal \
          from one run to the next (the floor reads about 8 µs in some runs and about 70 µs in \
