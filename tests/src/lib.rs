@@ -70,6 +70,7 @@ pub(crate) fn free_loopback_port() -> u16 {
 pub mod activities;
 pub mod environment;
 pub mod probe;
+pub mod prometheus;
 pub mod runtime;
 pub mod stored;
 pub mod warnings;

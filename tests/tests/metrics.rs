@@ -3,109 +3,24 @@
 //! `temporal_cache_runtime::metrics::set_meter`, three workflows on the Temporal dev server (one
 //! miss, two hits), and a scrape over HTTP.
 
-use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use temporal_cache_runtime::metrics::set_meter;
 use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
 use temporal_cache_tests::activities::{Cached, runs, token};
+use temporal_cache_tests::prometheus::{Exporter, parse, scrape, value, values};
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::temporal_server::{NAMESPACE, TemporalServer, unique_task_queue};
 use temporal_cache_tests::workflows::{Call, CallWorkflow, execute_call};
-use temporalio_common::telemetry::metrics::CoreMeter;
-use temporalio_common::telemetry::{
-    PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
-};
+use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long the scrape may take to show the calls' counts (they are recorded before each
 /// activity completes, so the first scrape normally does).
 const SCRAPE_LIMIT: Duration = Duration::from_secs(10);
-
-/// One sample of a scrape: a metric's name, its labels and its value.
-#[derive(Debug)]
-struct Sample {
-    name: String,
-    labels: BTreeMap<String, String>,
-    value: f64,
-}
-
-/// The samples of a Prometheus text exposition. (Label values here hold no `,`, `"` or `}`.)
-fn parse(exposition: &str) -> Vec<Sample> {
-    exposition
-        .lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .filter_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            let (name, labels) = match series.split_once('{') {
-                Some((name, labels)) => (name, labels.trim_end_matches('}')),
-                None => (series, ""),
-            };
-            let labels = labels
-                .split(',')
-                .filter(|pair| !pair.is_empty())
-                .filter_map(|pair| {
-                    let (key, value) = pair.split_once('=')?;
-                    Some((key.to_owned(), value.trim_matches('"').to_owned()))
-                })
-                .collect();
-            Some(Sample {
-                name: name.to_owned(),
-                labels,
-                value: value.parse().ok()?,
-            })
-        })
-        .collect()
-}
-
-/// `GET /metrics` from the exporter at `address`.
-async fn scrape(address: SocketAddr) -> String {
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("the exporter accepts connections");
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .expect("the request is sent");
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .expect("the exporter answers");
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .expect("an HTTP response with a body");
-    assert!(
-        head.starts_with("HTTP/1.1 200"),
-        "the exporter answered {head}"
-    );
-    body.to_owned()
-}
-
-/// The samples named `name` of the series `labels` identify.
-fn values<'a>(
-    samples: &'a [Sample],
-    name: &'a str,
-    labels: &'a [(&str, &str)],
-) -> impl Iterator<Item = &'a Sample> + 'a {
-    samples.iter().filter(move |sample| {
-        sample.name == name
-            && labels
-                .iter()
-                .all(|(key, value)| sample.labels.get(*key).map(String::as_str) == Some(*value))
-    })
-}
-
-fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    values(samples, name, labels)
-        .map(|sample| sample.value)
-        .next()
-}
 
 #[test]
 fn a_miss_and_two_hits_are_on_the_workers_prometheus_endpoint() {
@@ -114,14 +29,8 @@ fn a_miss_and_two_hits_are_on_the_workers_prometheus_endpoint() {
     set_cache_backend(RedisCacheBackend::new(&redis.url()).expect("a Redis URL"));
     let temporal = TemporalServer::shared();
     block_on(async {
-        let exporter = start_prometheus_metric_exporter(
-            PrometheusExporterOptions::builder()
-                .socket_addr(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-                .build(),
-        )
-        .expect("the Prometheus exporter starts on a free loopback port");
-        let address = exporter.bound_addr;
-        let meter: Arc<dyn CoreMeter> = exporter.meter;
+        let exporter = Exporter::start();
+        let (address, meter) = (exporter.address, Arc::clone(&exporter.meter));
         set_meter(Arc::clone(&meter));
         let telemetry = TelemetryOptions::builder().metrics(meter).build();
         let runtime = Runtime::from_current_tokio(
@@ -215,6 +124,5 @@ fn a_miss_and_two_hits_are_on_the_workers_prometheus_endpoint() {
         };
         let (worker_result, ()) = tokio::join!(worker.run(), workflows);
         worker_result.expect("the worker stops cleanly");
-        exporter.abort_handle.abort();
     });
 }
