@@ -1,6 +1,7 @@
 //! The near cache on a real Redis: coherent with writes from another OS process (a refresh, an
 //! invalidation, another body's result), emptied when its tracking connection is killed or Redis
-//! restarts, never serving an entry past its Redis TTL, and bounded in bytes.
+//! restarts, never serving an entry past its Redis TTL, bounded in bytes, and its figures on the
+//! worker's Prometheus endpoint.
 //!
 //! Each test has a Redis server of its own, and they run one at a time: a test kills tracking
 //! connections by name and points the global backend at its server.
@@ -9,10 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use temporal_cache_runtime::backend::{CacheBackend, NearCacheStats};
+use temporal_cache_runtime::metrics::{clear_meter, set_meter};
 use temporal_cache_runtime::{RedisCacheBackend, set_cache_backend};
 use temporal_cache_tests::activities::{Cached, Output, token};
 use temporal_cache_tests::environment::run;
 use temporal_cache_tests::probe::Probe;
+use temporal_cache_tests::prometheus;
 use temporal_cache_tests::redis_server::RedisServer;
 use temporal_cache_tests::runtime::block_on;
 use temporal_cache_tests::serial;
@@ -404,5 +407,69 @@ fn a_backend_that_outlives_its_runtime_serves_no_copy_from_before() {
             stats.tracking
         })
         .await;
+    });
+}
+
+#[test]
+fn the_near_caches_figures_reach_the_workers_prometheus_endpoint() {
+    let _serial = serial();
+    let server = RedisServer::start();
+    // A prefix of its own: the near caches of the other tests here export under theirs.
+    let backend = RedisCacheBackend::new(&server.url())
+        .expect("a Redis URL")
+        .with_prefix("near-metrics")
+        .with_near_cache(8 << 20);
+    let key = "near-metrics:entry";
+    block_on(async {
+        let exporter = prometheus::Exporter::start();
+        set_meter(Arc::clone(&exporter.meter));
+        near_cached(&backend, key, b"kept").await;
+        let invalidations = stats(&backend).invalidations;
+        set_raw(&server, key, b"replaced").await;
+        until(&backend, "the write's invalidation", |stats| {
+            stats.invalidations > invalidations
+        })
+        .await;
+        // No more reads: the figures stay as they are, and the exports catch up with them.
+        let expected = stats(&backend);
+        let labels = [("key_prefix", "near-metrics")];
+        let exported = |samples: &[prometheus::Sample]| {
+            let value = |name| prometheus::value(samples, name, &labels);
+            [
+                value("temporal_cache_near_hits"),
+                value("temporal_cache_near_misses"),
+                value("temporal_cache_near_invalidations"),
+                value("temporal_cache_near_entries"),
+                value("temporal_cache_near_max_bytes"),
+                value("temporal_cache_near_tracking"),
+            ]
+        };
+        // The figures' counts are far below 2^53: exact as f64.
+        #[allow(clippy::cast_precision_loss, reason = "small counts")]
+        let wanted = [
+            expected.hits,
+            expected.misses,
+            expected.invalidations,
+            expected.entries,
+            expected.max_bytes,
+            1,
+        ]
+        .map(|figure| Some(figure as f64));
+        let started = Instant::now();
+        let mut samples = prometheus::parse(&prometheus::scrape(exporter.address).await);
+        while exported(&samples) != wanted {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the endpoint never showed {expected:?}: {:?}",
+                exported(&samples)
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            samples = prometheus::parse(&prometheus::scrape(exporter.address).await);
+        }
+        clear_meter();
+        assert!(
+            expected.hits >= 1 && expected.invalidations >= 1,
+            "{expected:?}"
+        );
     });
 }

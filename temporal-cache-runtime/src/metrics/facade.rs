@@ -9,13 +9,14 @@
 use std::sync::Once;
 use std::time::Duration;
 
-use metrics::{Unit, describe_counter, describe_histogram};
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 
 use super::FallbackReason;
-use super::instrument::{Count, FALLBACKS_DESCRIPTION, Timed};
+use super::instrument::{Count, FALLBACKS_DESCRIPTION, NearCount, NearGauge, Timed};
 use super::labels::SeriesKey;
 use super::names::{
-    ACTIVITY_TYPE_LABEL, FALLBACKS, NAMESPACE_LABEL, REASON_LABEL, TASK_QUEUE_LABEL,
+    ACTIVITY_TYPE_LABEL, FALLBACKS, KEY_PREFIX_LABEL, NAMESPACE_LABEL, REASON_LABEL,
+    TASK_QUEUE_LABEL,
 };
 
 /// One series' handles on the facade.
@@ -59,6 +60,40 @@ impl Handles {
     }
 }
 
+/// One near cache's handles on the facade, labelled with its backend's key prefix.
+pub(super) struct NearHandles {
+    counts: [metrics::Counter; NearCount::ALL.len()],
+    gauges: [metrics::Gauge; NearGauge::ALL.len()],
+}
+
+impl NearHandles {
+    pub(super) fn new(key_prefix: &str) -> Self {
+        describe();
+        let labels = [(KEY_PREFIX_LABEL, key_prefix.to_owned())];
+        Self {
+            counts: NearCount::ALL.map(|count| metrics::counter!(count.name(), &labels)),
+            gauges: NearGauge::ALL.map(|gauge| metrics::gauge!(gauge.name(), &labels)),
+        }
+    }
+
+    pub(super) fn record(
+        &self,
+        growth: &[u64; NearCount::ALL.len()],
+        levels: &[u64; NearGauge::ALL.len()],
+    ) {
+        for (counter, &amount) in self.counts.iter().zip(growth) {
+            counter.increment(amount);
+        }
+        for (gauge, &level) in self.gauges.iter().zip(levels) {
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "byte and entry counts of one process are far below 2^53"
+            )]
+            gauge.set(level as f64);
+        }
+    }
+}
+
 /// Describes every metric to the recorder, once.
 fn describe() {
     static DESCRIBED: Once = Once::new();
@@ -73,6 +108,16 @@ fn describe() {
         describe_counter!(FALLBACKS, Unit::Count, FALLBACKS_DESCRIPTION);
         for timed in Timed::ALL {
             describe_histogram!(timed.name(), Unit::Seconds, timed.description());
+        }
+        for count in NearCount::ALL {
+            describe_counter!(count.name(), Unit::Count, count.description());
+        }
+        for gauge in NearGauge::ALL {
+            let unit = match gauge {
+                NearGauge::Bytes | NearGauge::MaxBytes => Unit::Bytes,
+                NearGauge::Entries | NearGauge::Tracking => Unit::Count,
+            };
+            describe_gauge!(gauge.name(), unit, gauge.description());
         }
     });
 }
@@ -94,6 +139,8 @@ mod tests {
     #[derive(Default)]
     struct Kept {
         counters: Mutex<BTreeMap<String, Arc<AtomicU64>>>,
+        /// Each gauge's last value, as the bits of its `f64`.
+        gauges: Mutex<BTreeMap<String, Arc<AtomicU64>>>,
         histograms: Mutex<BTreeMap<String, Arc<Samples>>>,
     }
 
@@ -131,8 +178,15 @@ mod tests {
             Counter::from_arc(counter)
         }
 
-        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
-            Gauge::noop()
+        fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
+            let gauge = Arc::clone(
+                self.gauges
+                    .lock()
+                    .unwrap()
+                    .entry(key_text(key))
+                    .or_default(),
+            );
+            Gauge::from_arc(gauge)
         }
 
         fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
@@ -154,6 +208,14 @@ mod tests {
                 panic!("no counter {key}; have {:?}", counters.keys());
             };
             counter.load(Ordering::Relaxed)
+        }
+
+        fn gauge(&self, key: &str) -> f64 {
+            let gauges = self.gauges.lock().unwrap();
+            let Some(gauge) = gauges.get(key) else {
+                panic!("no gauge {key}; have {:?}", gauges.keys());
+            };
+            f64::from_bits(gauge.load(Ordering::Relaxed))
         }
 
         fn samples(&self, key: &str) -> Vec<f64> {
@@ -183,5 +245,22 @@ mod tests {
         assert_eq!(kept.counter(&encode), 1);
         let lookups = format!("{}{{{labels}}}", names::LOOKUP_LATENCY);
         assert_eq!(kept.samples(&lookups), [0.25], "in seconds");
+    }
+
+    #[test]
+    fn a_near_cache_records_its_counts_growth_and_its_levels() {
+        let kept = Kept::default();
+        let handles = metrics::with_local_recorder(&kept, || NearHandles::new("tenant-b"));
+        handles.record(&[5, 2, 1, 0], &[3, 900, 4096, 1]);
+        handles.record(&[4, 0, 0, 1], &[0, 0, 4096, 0]);
+
+        let key = |name: &str| format!("{name}{{key_prefix=tenant-b}}");
+        assert_eq!(kept.counter(&key(names::NEAR_HITS)), 9);
+        assert_eq!(kept.counter(&key(names::NEAR_MISSES)), 2);
+        assert_eq!(kept.counter(&key(names::NEAR_INVALIDATIONS)), 1);
+        assert_eq!(kept.counter(&key(names::NEAR_RESETS)), 1);
+        assert_eq!(kept.gauge(&key(names::NEAR_BYTES)), 0.0, "the last level");
+        assert_eq!(kept.gauge(&key(names::NEAR_MAX_BYTES)), 4096.0);
+        assert_eq!(kept.gauge(&key(names::NEAR_TRACKING)), 0.0);
     }
 }

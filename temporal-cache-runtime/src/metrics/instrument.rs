@@ -106,6 +106,82 @@ impl Timed {
     }
 }
 
+/// A counter of a near cache's events, exported as its growth since the last export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NearCount {
+    Hits,
+    Misses,
+    Invalidations,
+    Resets,
+}
+
+impl NearCount {
+    pub(crate) const ALL: [Self; 4] = [Self::Hits, Self::Misses, Self::Invalidations, Self::Resets];
+
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Hits => names::NEAR_HITS,
+            Self::Misses => names::NEAR_MISSES,
+            Self::Invalidations => names::NEAR_INVALIDATIONS,
+            Self::Resets => names::NEAR_RESETS,
+        }
+    }
+
+    pub(crate) const fn description(self) -> &'static str {
+        match self {
+            Self::Hits => "Reads a near cache served from process memory",
+            Self::Misses => "Reads a near cache passed on to Redis",
+            Self::Invalidations => {
+                "Near-cache entries dropped because Redis reported their key changed"
+            }
+            Self::Resets => {
+                "Times a near cache was emptied because its tracking connection stopped"
+            }
+        }
+    }
+}
+
+/// A level of a near cache, exported as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NearGauge {
+    Entries,
+    Bytes,
+    MaxBytes,
+    Tracking,
+}
+
+impl NearGauge {
+    pub(crate) const ALL: [Self; 4] = [Self::Entries, Self::Bytes, Self::MaxBytes, Self::Tracking];
+
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Entries => names::NEAR_ENTRIES,
+            Self::Bytes => names::NEAR_BYTES,
+            Self::MaxBytes => names::NEAR_MAX_BYTES,
+            Self::Tracking => names::NEAR_TRACKING,
+        }
+    }
+
+    pub(crate) const fn description(self) -> &'static str {
+        match self {
+            Self::Entries => "Entries a near cache holds",
+            Self::Bytes => "Bytes a near cache holds (keys, values and a per-entry overhead)",
+            Self::MaxBytes => "The byte bound of a near cache",
+            Self::Tracking => {
+                "1 while a near cache's tracking connection is up (it serves entries only then)"
+            }
+        }
+    }
+
+    /// The unit, as OpenTelemetry writes it.
+    pub(crate) const fn unit(self) -> &'static str {
+        match self {
+            Self::Bytes | Self::MaxBytes => "By",
+            Self::Entries | Self::Tracking => "",
+        }
+    }
+}
+
 /// The description of the fallbacks counter.
 pub(crate) const FALLBACKS_DESCRIPTION: &str =
     "Cache operations that failed and were gone around, by reason";
@@ -128,6 +204,8 @@ mod tests {
     fn every_name_has_the_prefix_and_is_unique() {
         let mut all: Vec<&str> = Count::ALL.iter().map(|count| count.name()).collect();
         all.extend(Timed::ALL.iter().map(|timed| timed.name()));
+        all.extend(NearCount::ALL.iter().map(|count| count.name()));
+        all.extend(NearGauge::ALL.iter().map(|gauge| gauge.name()));
         all.push(names::FALLBACKS);
         assert!(all.iter().all(|name| name.starts_with("temporal_cache_")));
         let before = all.len();

@@ -22,9 +22,24 @@
 //! | `temporal_cache_lease_wait_latency` | histogram | one wait for an identical call's result |
 //! | `temporal_cache_body_latency` | histogram | a successful body's run by the cache (a miss or a fallback): what a hit saves |
 //!
-//! Every metric has the labels `activity_type`, `namespace` and `task_queue`, as the SDK's own
-//! activity metrics do. Each call is one hit, one miss or one fallback of its lookup; a miss may
-//! then count a fallback of its store too (a result that cannot be encoded, a store that fails).
+//! A Redis backend's near cache exports its figures too, labelled `key_prefix` (the backend's):
+//! its tracking task exports them once a second, so a near hit stays one atomic addition.
+//!
+//! | metric | kind | counts |
+//! |---|---|---|
+//! | `temporal_cache_near_hits` | counter | reads served from process memory |
+//! | `temporal_cache_near_misses` | counter | reads passed on to Redis |
+//! | `temporal_cache_near_invalidations` | counter | copies dropped because Redis reported their key changed |
+//! | `temporal_cache_near_resets` | counter | times the near cache was emptied because tracking stopped |
+//! | `temporal_cache_near_entries` | gauge | copies held |
+//! | `temporal_cache_near_bytes` | gauge | bytes held (keys, values, a per-entry overhead) |
+//! | `temporal_cache_near_max_bytes` | gauge | the bound given to `with_near_cache` |
+//! | `temporal_cache_near_tracking` | gauge | 1 while the tracking connection is up, else 0 |
+//!
+//! Every other metric has the labels `activity_type`, `namespace` and `task_queue`, as the SDK's
+//! own activity metrics do. Each call is one hit, one miss or one fallback of its lookup; a miss
+//! may then count a fallback of its store too (a result that cannot be encoded, a store that
+//! fails).
 //! The histograms are in the meter's duration unit: milliseconds by default, seconds with the
 //! Prometheus exporter's `use_seconds_for_durations`, like the SDK's `..._latency` histograms.
 //!
@@ -40,17 +55,25 @@
 //! }
 //! ```
 
+// The near cache's instruments are used by the Redis backend alone.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 mod core_meter;
 #[cfg(feature = "metrics")]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 mod facade;
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 mod instrument;
 mod labels;
 pub mod names;
+#[cfg(feature = "redis")]
+mod near;
 mod reason;
 mod series;
 mod stats;
 
 pub use self::core_meter::{clear_meter, set_meter};
+#[cfg(feature = "redis")]
+pub(crate) use self::near::NearMetrics;
 pub use self::reason::FallbackReason;
 pub(crate) use self::series::{LeaseWait, Series};
 pub use self::stats::{CacheStats, Counts, Fallbacks, SeriesStats};

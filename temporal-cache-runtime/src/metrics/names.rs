@@ -36,11 +36,32 @@ pub const LEASE_WAIT_LATENCY: &str = "temporal_cache_lease_wait_latency";
 /// hit on its entry saves.
 pub const BODY_LATENCY: &str = "temporal_cache_body_latency";
 
+/// Reads a near cache served from process memory (exported once a second, as the growth since
+/// the last export).
+pub const NEAR_HITS: &str = "temporal_cache_near_hits";
+/// Reads a near cache passed on to Redis.
+pub const NEAR_MISSES: &str = "temporal_cache_near_misses";
+/// Near-cache entries dropped because Redis reported their key changed (or this process changed
+/// it).
+pub const NEAR_INVALIDATIONS: &str = "temporal_cache_near_invalidations";
+/// Times a near cache was emptied because its tracking connection stopped or was re-made.
+pub const NEAR_RESETS: &str = "temporal_cache_near_resets";
+/// Entries a near cache holds.
+pub const NEAR_ENTRIES: &str = "temporal_cache_near_entries";
+/// Bytes a near cache holds (keys, values and a per-entry overhead).
+pub const NEAR_BYTES: &str = "temporal_cache_near_bytes";
+/// The byte bound of a near cache.
+pub const NEAR_MAX_BYTES: &str = "temporal_cache_near_max_bytes";
+/// 1 while a near cache's tracking connection is up (it serves entries only then), else 0.
+pub const NEAR_TRACKING: &str = "temporal_cache_near_tracking";
+
 /// The registered Temporal activity type, as the SDK's own metrics label it.
 pub const ACTIVITY_TYPE_LABEL: &str = "activity_type";
 /// The Temporal namespace of the call.
 pub const NAMESPACE_LABEL: &str = "namespace";
 /// The task queue the activity was polled from.
 pub const TASK_QUEUE_LABEL: &str = "task_queue";
+/// The key prefix of the Redis backend a near cache's metric is about.
+pub const KEY_PREFIX_LABEL: &str = "key_prefix";
 /// Why a cache operation fell back: see [`FallbackReason`](super::FallbackReason).
 pub const REASON_LABEL: &str = "reason";

@@ -242,6 +242,10 @@ impl RedisCacheBackend {
     ///
     /// Turn it on for results read far more often than they change; every write under the
     /// prefix costs every worker with a near cache one small message.
+    ///
+    /// Its figures are in [`near_cache_stats`](Self::near_cache_stats), and on the meter
+    /// [`set_meter`](crate::metrics::set_meter) was given as the `temporal_cache_near_*` metrics
+    /// (see [`metrics`](crate::metrics)).
     pub fn with_near_cache(mut self, max_bytes: u64) -> Self {
         self.near = Some(Arc::new(NearCache::new(max_bytes)));
         self
@@ -259,6 +263,7 @@ impl RedisCacheBackend {
         if !near.is_tracking() {
             near.supervise(|| Tracking {
                 endpoint: self.endpoint.clone(),
+                key_prefix: self.prefix.to_string(),
                 prefix: format!("{}:", self.prefix),
                 timeout: self.operation_timeout,
             });

@@ -11,15 +11,17 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use temporalio_common::telemetry::metrics::{
-    CoreMeter, Counter, CounterBase, HistogramDuration, HistogramDurationBase, MetricAttributable,
-    MetricAttributes, MetricKeyValue, MetricParameters, NewAttributes, NoOpCoreMeter,
+    CoreMeter, Counter, CounterBase, Gauge, GaugeBase, HistogramDuration, HistogramDurationBase,
+    MetricAttributable, MetricAttributes, MetricKeyValue, MetricParameters, NewAttributes,
+    NoOpCoreMeter,
 };
 
 use super::FallbackReason;
-use super::instrument::{Count, FALLBACKS_DESCRIPTION, Timed};
+use super::instrument::{Count, FALLBACKS_DESCRIPTION, NearCount, NearGauge, Timed};
 use super::labels::SeriesKey;
 use super::names::{
-    ACTIVITY_TYPE_LABEL, FALLBACKS, NAMESPACE_LABEL, REASON_LABEL, TASK_QUEUE_LABEL,
+    ACTIVITY_TYPE_LABEL, FALLBACKS, KEY_PREFIX_LABEL, NAMESPACE_LABEL, REASON_LABEL,
+    TASK_QUEUE_LABEL,
 };
 use crate::TARGET;
 
@@ -92,6 +94,8 @@ struct Installed {
     counts: [Counter; Count::ALL.len()],
     fallbacks: Counter,
     times: [HistogramDuration; Timed::ALL.len()],
+    near_counts: [Counter; NearCount::ALL.len()],
+    near_gauges: [Gauge; NearGauge::ALL.len()],
 }
 
 impl Installed {
@@ -112,6 +116,11 @@ impl Installed {
             times: Timed::ALL.map(|timed| {
                 meter.histogram_duration(parameters(timed.name(), timed.description(), ""))
             }),
+            near_counts: NearCount::ALL
+                .map(|count| meter.counter(parameters(count.name(), count.description(), ""))),
+            near_gauges: NearGauge::ALL.map(|gauge| {
+                meter.gauge(parameters(gauge.name(), gauge.description(), gauge.unit()))
+            }),
             meter,
         }
     }
@@ -124,7 +133,6 @@ impl Installed {
             MetricKeyValue::new(TASK_QUEUE_LABEL, key.task_queue.to_string()),
         ]));
         Bound {
-            generation: self.generation,
             counts: std::array::from_fn(|index| bound(&self.counts[index], &attributes)),
             fallbacks: FallbackReason::ALL.map(|reason| {
                 let attributes = self.meter.extend_attributes(
@@ -134,6 +142,20 @@ impl Installed {
                 bound(&self.fallbacks, &attributes)
             }),
             times: std::array::from_fn(|index| bound(&self.times[index], &attributes)),
+        }
+    }
+
+    /// The near-cache instruments bound to a backend's key prefix.
+    fn bind_near(&self, key_prefix: &str) -> NearBound {
+        let attributes = self
+            .meter
+            .new_attributes(NewAttributes::new(vec![MetricKeyValue::new(
+                KEY_PREFIX_LABEL,
+                key_prefix.to_owned(),
+            )]));
+        NearBound {
+            counts: std::array::from_fn(|index| bound(&self.near_counts[index], &attributes)),
+            gauges: std::array::from_fn(|index| bound(&self.near_gauges[index], &attributes)),
         }
     }
 }
@@ -159,6 +181,12 @@ impl Silent for Counter {
     }
 }
 
+impl Silent for Gauge {
+    fn silent() -> Self {
+        NoOpCoreMeter.gauge(MetricParameters::from("temporal_cache_unrecorded"))
+    }
+}
+
 impl Silent for HistogramDuration {
     fn silent() -> Self {
         NoOpCoreMeter.histogram_duration(MetricParameters::from("temporal_cache_unrecorded"))
@@ -166,43 +194,38 @@ impl Silent for HistogramDuration {
 }
 
 /// One series' instruments, bound to its labels for one meter.
-struct Bound {
-    generation: u64,
+pub(super) struct Bound {
     counts: [Counter; Count::ALL.len()],
     fallbacks: [Counter; FallbackReason::ALL.len()],
     times: [HistogramDuration; Timed::ALL.len()],
 }
 
-/// One series' binding to the active meter, made on its first event and remade when the meter
-/// changes.
-pub(super) struct Binding(RwLock<Option<Bound>>);
+/// One near cache's instruments, bound to its backend's key prefix for one meter.
+pub(super) struct NearBound {
+    counts: [Counter; NearCount::ALL.len()],
+    gauges: [Gauge; NearGauge::ALL.len()],
+}
 
-impl Binding {
+/// Instruments bound to the active meter (a series', or a near cache's), made on their first
+/// event and remade when the meter changes.
+pub(super) struct Binding<B = Bound>(RwLock<Option<(u64, B)>>);
+
+impl<B> Binding<B> {
     pub(super) const fn new() -> Self {
         Self(RwLock::new(None))
     }
 
-    pub(super) fn count(&self, key: &SeriesKey, count: Count, amount: u64) {
-        self.with(key, |bound| bound.counts[count.index()].adds(amount));
-    }
-
-    pub(super) fn fallback(&self, key: &SeriesKey, reason: FallbackReason) {
-        self.with(key, |bound| bound.fallbacks[reason.index()].adds(1));
-    }
-
-    pub(super) fn time(&self, key: &SeriesKey, timed: Timed, took: Duration) {
-        self.with(key, |bound| bound.times[timed.index()].records(took));
-    }
-
-    fn with(&self, key: &SeriesKey, record: impl FnOnce(&Bound)) {
+    /// Records to the instruments bound for the active meter, binding them with `bind` first
+    /// when the meter is new to them; does nothing while no meter is set.
+    fn with(&self, bind: impl FnOnce(&Installed) -> B, record: impl FnOnce(&B)) {
         let active = ACTIVE.load(Ordering::Acquire);
         if active == 0 {
             return;
         }
         {
             let bound = self.0.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(bound) = &*bound
-                && bound.generation == active
+            if let Some((generation, bound)) = &*bound
+                && *generation == active
             {
                 record(bound);
                 return;
@@ -216,12 +239,59 @@ impl Binding {
             return;
         };
         let mut bound = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        let bound = match &mut *bound {
+        let (_, bound) = match &mut *bound {
             // Another thread bound it meanwhile.
-            Some(current) if current.generation == installed.generation => current,
-            slot => slot.insert(installed.bind(key)),
+            Some(current) if current.0 == installed.generation => current,
+            slot => slot.insert((installed.generation, bind(&installed))),
         };
         record(bound);
+    }
+}
+
+impl Binding<Bound> {
+    pub(super) fn count(&self, key: &SeriesKey, count: Count, amount: u64) {
+        self.with(
+            |installed| installed.bind(key),
+            |bound| bound.counts[count.index()].adds(amount),
+        );
+    }
+
+    pub(super) fn fallback(&self, key: &SeriesKey, reason: FallbackReason) {
+        self.with(
+            |installed| installed.bind(key),
+            |bound| bound.fallbacks[reason.index()].adds(1),
+        );
+    }
+
+    pub(super) fn time(&self, key: &SeriesKey, timed: Timed, took: Duration) {
+        self.with(
+            |installed| installed.bind(key),
+            |bound| bound.times[timed.index()].records(took),
+        );
+    }
+}
+
+impl Binding<NearBound> {
+    /// Adds each count's growth and sets each gauge, in one binding lookup.
+    pub(super) fn near(
+        &self,
+        key_prefix: &str,
+        growth: &[u64; NearCount::ALL.len()],
+        levels: &[u64; NearGauge::ALL.len()],
+    ) {
+        self.with(
+            |installed| installed.bind_near(key_prefix),
+            |bound| {
+                for (counter, &amount) in bound.counts.iter().zip(growth) {
+                    if amount > 0 {
+                        counter.adds(amount);
+                    }
+                }
+                for (gauge, &level) in bound.gauges.iter().zip(levels) {
+                    gauge.records(level);
+                }
+            },
+        );
     }
 }
 

@@ -3,9 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use temporalio_common::telemetry::metrics::{
-    Gauge, GaugeF64, Histogram, HistogramF64, UpDownCounter,
-};
+use temporalio_common::telemetry::metrics::{GaugeF64, Histogram, HistogramF64, UpDownCounter};
 
 use super::super::{Series, names};
 use super::*;
@@ -18,6 +16,7 @@ pub(crate) type Recorded = (String, BTreeMap<String, String>);
 pub(crate) struct MemoryMeter {
     counters: Arc<Mutex<HashMap<Recorded, u64>>>,
     durations: Arc<Mutex<HashMap<Recorded, Vec<Duration>>>>,
+    gauges: Arc<Mutex<HashMap<Recorded, Level>>>,
     /// How many times an instrument was bound to labels.
     pub(crate) bindings: Arc<Mutex<u64>>,
 }
@@ -32,6 +31,12 @@ impl MemoryMeter {
             .get(&key)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The last value gauge `name` with exactly `labels` recorded, if it recorded one.
+    pub(crate) fn gauge(&self, name: &str, labels: &[(&str, &str)]) -> Option<u64> {
+        let key = (name.to_owned(), labels_of(labels));
+        self.gauges.lock().unwrap().get(&key).map(|level| level.0)
     }
 
     /// What histogram `name` with exactly `labels` recorded.
@@ -143,6 +148,46 @@ fn another_meter_takes_the_next_events() {
     );
 }
 
+#[test]
+fn a_near_cache_exports_its_counts_growth_and_its_levels() {
+    let _turn = exclusive();
+    let meter = Arc::new(MemoryMeter::default());
+    set_meter(meter.clone());
+    let mut metrics = crate::metrics::NearMetrics::new("tenant-a");
+    let mut stats = crate::backend::NearCacheStats {
+        entries: 3,
+        bytes: 900,
+        max_bytes: 4096,
+        hits: 10,
+        misses: 4,
+        invalidations: 1,
+        resets: 0,
+        tracking: true,
+    };
+    metrics.export(&stats);
+    stats.hits = 25;
+    stats.resets = 1;
+    stats.entries = 0;
+    stats.bytes = 0;
+    stats.tracking = false;
+    metrics.export(&stats);
+    clear_meter();
+
+    let labels = [(KEY_PREFIX_LABEL, "tenant-a")];
+    assert_eq!(
+        meter.counter(names::NEAR_HITS, &labels),
+        25,
+        "the counter took each export's growth, not its total"
+    );
+    assert_eq!(meter.counter(names::NEAR_MISSES, &labels), 4);
+    assert_eq!(meter.counter(names::NEAR_INVALIDATIONS, &labels), 1);
+    assert_eq!(meter.counter(names::NEAR_RESETS, &labels), 1);
+    assert_eq!(meter.gauge(names::NEAR_ENTRIES, &labels), Some(0));
+    assert_eq!(meter.gauge(names::NEAR_BYTES, &labels), Some(0));
+    assert_eq!(meter.gauge(names::NEAR_MAX_BYTES, &labels), Some(4096));
+    assert_eq!(meter.gauge(names::NEAR_TRACKING, &labels), Some(0));
+}
+
 fn labels_of(labels: &[(&str, &str)]) -> BTreeMap<String, String> {
     labels
         .iter()
@@ -220,6 +265,32 @@ impl HistogramDurationBase for BoundInstrument<Vec<Duration>> {
     }
 }
 
+/// A gauge's last value.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Level(u64);
+
+impl MetricAttributable<Box<dyn GaugeBase>> for Instrument<Level> {
+    fn with_attributes(
+        &self,
+        attributes: &MetricAttributes,
+    ) -> Result<Box<dyn GaugeBase>, Box<dyn std::error::Error>> {
+        *self.bindings.lock().unwrap() += 1;
+        Ok(Box::new(BoundInstrument {
+            key: (self.name.clone(), labels(attributes)),
+            store: Arc::clone(&self.store),
+        }))
+    }
+}
+
+impl GaugeBase for BoundInstrument<Level> {
+    fn records(&self, value: u64) {
+        self.store
+            .lock()
+            .unwrap()
+            .insert(self.key.clone(), Level(value));
+    }
+}
+
 impl CoreMeter for MemoryMeter {
     fn new_attributes(&self, attributes: NewAttributes) -> MetricAttributes {
         NoOpCoreMeter.new_attributes(attributes)
@@ -258,7 +329,11 @@ impl CoreMeter for MemoryMeter {
     }
 
     fn gauge(&self, params: MetricParameters) -> Gauge {
-        NoOpCoreMeter.gauge(params)
+        Gauge::new(Arc::new(Instrument {
+            name: params.name.into_owned(),
+            store: Arc::clone(&self.gauges),
+            bindings: Arc::clone(&self.bindings),
+        }))
     }
 
     fn gauge_f64(&self, params: MetricParameters) -> GaugeF64 {

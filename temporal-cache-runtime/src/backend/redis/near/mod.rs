@@ -19,8 +19,8 @@
 mod tracking;
 
 use std::hash::BuildHasher;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -28,6 +28,7 @@ use moka::Expiry;
 use moka::sync::Cache;
 
 pub(super) use self::tracking::Tracking;
+use crate::metrics::NearMetrics;
 
 /// How many invalidation epochs keys are spread over: enough that an invalidation of another
 /// key rarely costs a fill, small enough to stay in a few pages.
@@ -97,6 +98,8 @@ pub(super) struct NearCache {
     misses: AtomicU64,
     invalidations: AtomicU64,
     resets: AtomicU64,
+    /// Its figures on the meters, exported by the tracking task; made at the first export.
+    metrics: Mutex<Option<NearMetrics>>,
 }
 
 /// What a read that missed noted before asking Redis: see [`NearCache::fill`].
@@ -129,6 +132,7 @@ impl NearCache {
             misses: AtomicU64::new(0),
             invalidations: AtomicU64::new(0),
             resets: AtomicU64::new(0),
+            metrics: Mutex::new(None),
         }
     }
 
@@ -253,6 +257,16 @@ impl NearCache {
             resets: self.resets.load(Ordering::Relaxed),
             tracking: self.is_tracking(),
         }
+    }
+
+    /// Exports its figures to the meters, labelled with `key_prefix` (the first export's).
+    fn export_metrics(&self, key_prefix: &str) {
+        let stats = self.stats();
+        self.metrics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| NearMetrics::new(key_prefix))
+            .export(&stats);
     }
 
     fn stripe(&self, key: &str) -> usize {

@@ -46,6 +46,8 @@ pub(crate) const CONNECTION_NAME: &str = "temporal-cache-near";
 /// Where and what to track: a snapshot of the backend's settings, taken when the task starts.
 pub(in crate::backend::redis) struct Tracking {
     pub(in crate::backend::redis) endpoint: Endpoint,
+    /// The backend's key prefix: the near cache's metrics are labelled with it.
+    pub(in crate::backend::redis) key_prefix: String,
     /// Keys starting with this are tracked: the backend's prefix and its separator.
     pub(in crate::backend::redis) prefix: String,
     pub(in crate::backend::redis) timeout: Duration,
@@ -72,21 +74,31 @@ impl NearCache {
     }
 }
 
-/// Empties the near cache and lets a new task start when the task ends for any reason, its
-/// runtime shutting down included.
-struct Unsupervised(Weak<NearCache>);
+/// Empties the near cache, exports its figures, and lets a new task start when the task ends for
+/// any reason, its runtime shutting down included.
+struct Unsupervised<'a> {
+    near: Weak<NearCache>,
+    key_prefix: &'a str,
+}
 
-impl Drop for Unsupervised {
+impl Drop for Unsupervised<'_> {
     fn drop(&mut self) {
-        if let Some(near) = self.0.upgrade() {
+        if let Some(near) = self.near.upgrade() {
             near.reset();
+            near.export_metrics(self.key_prefix);
             near.stop_supervising();
         }
     }
 }
 
+/// Keeps the tracking connection up, and exports the near cache's figures on every heartbeat
+/// and every change of the connection.
 async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
-    let _unsupervised = Unsupervised(near.clone());
+    let _unsupervised = Unsupervised {
+        near: near.clone(),
+        key_prefix: &tracking.key_prefix,
+    };
+    let export = |near: &NearCache| near.export_metrics(&tracking.key_prefix);
     let mut backoff = MIN_BACKOFF;
     let mut reported = false;
     loop {
@@ -98,6 +110,7 @@ async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
         match made {
             Ok(mut connection) => {
                 cache.tracking_started();
+                export(&cache);
                 drop(cache);
                 backoff = MIN_BACKOFF;
                 if reported {
@@ -108,9 +121,11 @@ async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
                     tokio::select! {
                         () = lost.notify.notified() => break,
                         () = tokio::time::sleep(HEARTBEAT) => {
-                            if near.strong_count() == 0 {
+                            let Some(cache) = near.upgrade() else {
                                 return;
-                            }
+                            };
+                            export(&cache);
+                            drop(cache);
                             if tracking.ping(&mut connection).await.is_err() {
                                 break;
                             }
@@ -121,11 +136,15 @@ async fn supervise(near: Weak<NearCache>, tracking: Tracking) {
                 // news: only the current connection's end may stop the near cache.
                 lost.current.store(false, Ordering::SeqCst);
                 match near.upgrade() {
-                    Some(cache) => cache.reset(),
+                    Some(cache) => {
+                        cache.reset();
+                        export(&cache);
+                    }
                     None => return,
                 }
             }
             Err(error) => {
+                export(&cache);
                 drop(cache);
                 if !reported {
                     tracing::warn!(
