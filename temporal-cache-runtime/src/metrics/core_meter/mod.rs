@@ -282,10 +282,10 @@ impl Binding<NearBound> {
         self.with(
             |installed| installed.bind_near(key_prefix),
             |bound| {
+                // Zeros too: a counter shows from the first export on, so `rate()` over it
+                // reads 0 rather than no data.
                 for (counter, &amount) in bound.counts.iter().zip(growth) {
-                    if amount > 0 {
-                        counter.adds(amount);
-                    }
+                    counter.adds(amount);
                 }
                 for (gauge, &level) in bound.gauges.iter().zip(levels) {
                     gauge.records(level);
