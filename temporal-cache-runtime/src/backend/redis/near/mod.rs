@@ -15,6 +15,10 @@
 //!   lost with it) and refills only once tracking is on again.
 //! - **No entry outlives its Redis entry.** A fill records the deadline Redis's own TTL gives
 //!   (`PTTL`, counted from before the read was sent), and an entry is never served past it.
+//!
+//! Only reads fill it, never this process's own writes: Redis reports a key once per turn of its
+//! event loop however many writes changed it in that turn, so no count of reports can tell that
+//! the last write was this process's own.
 
 mod tracking;
 
