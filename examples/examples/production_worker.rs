@@ -39,7 +39,8 @@ use temporalio_sdk::{
     ActivityOptions, Runtime, Worker, WorkerOptions, WorkflowContext, WorkflowResult,
 };
 
-/// How much of this worker's memory the near cache may hold: keys, values and a small overhead.
+/// How much of this worker's memory the near cache may hold (keys, values and a small overhead)
+/// when `TEMPORAL_CACHE_NEAR_CACHE_BYTES` does not say.
 const NEAR_CACHE_BYTES: u64 = 64 << 20;
 
 /// A product as the catalogue service returns it.
@@ -179,9 +180,13 @@ async fn main() -> Result<(), BoxError> {
             .build()?,
     )?;
 
-    // Redis (TLS, credentials, a cluster, encryption keys, a key secret: all from the
-    // environment), with a near cache. A Redis that is down makes calls run uncached, never fail.
-    let backend = RedisCacheBackend::from_env()?.with_near_cache(NEAR_CACHE_BYTES);
+    // Redis (TLS, credentials, a cluster, encryption keys, a key secret, the near cache's size:
+    // all from the environment), with a near cache in any case. A Redis that is down makes calls
+    // run uncached, never fail.
+    let mut backend = RedisCacheBackend::from_env()?;
+    if backend.near_cache_stats().is_none() {
+        backend = backend.with_near_cache(NEAR_CACHE_BYTES);
+    }
     tracing::info!(?backend, "cache backend");
     set_cache_backend(backend);
 

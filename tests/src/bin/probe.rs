@@ -22,6 +22,8 @@
 //!   JSON.
 //! - `probe collections <redis url> <token>`: calls `Cached::by_collections` with a set and a map
 //!   built in this process (with its own hash seeds) and prints the output as JSON.
+//! - `probe from-env`: builds `RedisCacheBackend::from_env()` and prints one JSON line: its near
+//!   cache's byte bound (or null) and its `Debug` form; or fails with its error.
 
 use std::process::ExitCode;
 
@@ -70,6 +72,7 @@ async fn main() -> ExitCode {
             held(redis_url, activity, token, value).await
         }
         ["collections", redis_url, token] => by_collections(redis_url, token).await,
+        ["from-env"] => from_env(),
         _ => Err("usage: see the documentation of tests/src/bin/probe.rs".into()),
     };
     match outcome {
@@ -241,5 +244,17 @@ async fn by_collections(redis_url: &str, token: &str) -> Result<(), BoxError> {
     )
     .await;
     println!("{}", serde_json::to_string(&output)?);
+    Ok(())
+}
+
+fn from_env() -> Result<(), BoxError> {
+    let backend = RedisCacheBackend::from_env()?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "near_cache_max_bytes": backend.near_cache_stats().map(|stats| stats.max_bytes),
+            "debug": format!("{backend:?}"),
+        })
+    );
     Ok(())
 }

@@ -243,6 +243,7 @@ impl RedisCacheBackend {
     /// Turn it on for results read far more often than they change; every write under the
     /// prefix costs every worker with a near cache one small message.
     ///
+    /// [`from_env`](Self::from_env) turns it on when `TEMPORAL_CACHE_NEAR_CACHE_BYTES` is set.
     /// Its figures are in [`near_cache_stats`](Self::near_cache_stats), and on the meter
     /// [`set_meter`](crate::metrics::set_meter) was given as the `temporal_cache_near_*` metrics
     /// (see [`metrics`](crate::metrics)).
