@@ -312,6 +312,12 @@ pub mod __private {
         crate::value::stored_len(value)
     }
 
+    /// For the bench: the value a backend with default settings stored in `bytes`, decoded as a
+    /// hit decodes it, with nothing else a hit does.
+    pub fn decode_stored<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+        crate::value::decode_stored(bytes)
+    }
+
     /// For the fuzz targets: the key of an activity whose one input is `value`.
     pub fn key_of<T: serde::Serialize + ?Sized>(value: &T) -> Option<String> {
         const SPEC: CacheSpec = CacheSpec {

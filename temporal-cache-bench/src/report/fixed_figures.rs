@@ -78,6 +78,7 @@ fn round(base_micros: u64, factor: u64) -> Round {
         decode: latency(scaled(base_micros / 4), scaled(base_micros / 2), 40_000.0),
         floor_concurrent: 276_700.0 / factor as f64,
         get_decode_concurrent: 241_300.0 / factor as f64,
+        get_entry_decode_concurrent: 171_000.0 / factor as f64,
         hit_concurrent: 156_000.0 / factor as f64,
         hit_concurrent_same_input: 328_800.0 / factor as f64,
     }

@@ -46,8 +46,8 @@ const LARGE_COUNTS: Counts = Counts {
     per_task: 200,
 };
 
-/// How many parts the concurrent runs of the floor, the GET + decode reference and the hits are
-/// cut into, taking turns (see [`stats::concurrent_interleaved`]).
+/// How many parts the concurrent runs of the floor, the two GET + decode references and the hits
+/// are cut into, taking turns (see [`stats::concurrent_interleaved`]).
 pub(crate) const CONCURRENT_PARTS: usize = 10;
 
 /// The figures of one size in one round.
@@ -67,6 +67,9 @@ pub(crate) struct Round {
     /// by `serde_json` decoding it into the result type: a typed read of JSON with no cache
     /// around it, what a cache that stores JSON pays.
     pub(crate) get_decode_concurrent: f64,
+    /// Bare GETs of the entries themselves, each followed by the decode a hit does (the envelope,
+    /// then MessagePack), and nothing else: what any typed read of these entries costs.
+    pub(crate) get_entry_decode_concurrent: f64,
     /// Hits per second, [`TASKS`] tasks, one input each.
     pub(crate) hit_concurrent: f64,
     /// Hits per second, [`TASKS`] tasks, all with the same input.
@@ -112,6 +115,15 @@ impl SizeReport {
     pub(crate) fn concurrent_get_decode_ratio(&self) -> f64 {
         median(&self.rounds, |r| r.hit_concurrent / r.get_decode_concurrent)
     }
+
+    /// Like [`concurrent_ratio`](Self::concurrent_ratio), against the rate of GETs of the entries
+    /// followed by the hit's own decode: how close the hits come to the least a typed read of
+    /// them costs.
+    pub(crate) fn concurrent_get_entry_decode_ratio(&self) -> f64 {
+        median(&self.rounds, |r| {
+            r.hit_concurrent / r.get_entry_decode_concurrent
+        })
+    }
 }
 
 /// Hits of both result sizes.
@@ -127,6 +139,7 @@ pub(crate) struct HitReport {
 struct Subject {
     floor: Op,
     get_decode: Op,
+    get_entry_decode: Op,
     /// A hit of the entry of the task's slot, with the slot's own context.
     hit: Op,
     /// A hit of the first slot's entry, with the slot's own context.
@@ -250,6 +263,7 @@ where
         decode: decode_only(result)?,
         entry_bytes,
         get_decode: get_and_decode::<T>(floor_connection, json_keys),
+        get_entry_decode: get_and_decode_entry::<T>(floor_connection, keys.clone()),
         floor: bare_get(floor_connection, keys),
         hit: hit(false),
         hit_same_input: hit(true),
@@ -285,17 +299,23 @@ async fn measure_round(subject: &Subject) -> BenchResult<Round> {
     .await?;
     let uncached = stats::sequential(warm_up, iterations, || (subject.uncached)(0)).await?;
     let decode = stats::sequential(warm_up, iterations, || (subject.decode)(0)).await?;
-    let concurrent_ops = [&subject.floor, &subject.get_decode, &subject.hit].map(|op| {
+    let concurrent_ops = [
+        &subject.floor,
+        &subject.get_decode,
+        &subject.get_entry_decode,
+        &subject.hit,
+    ]
+    .map(|op| {
         let op = Arc::clone(op);
         move |task| op(task)
     });
-    let [floor_concurrent, get_decode_concurrent, hit_concurrent] = stats::concurrent_interleaved(
-        TASKS,
-        per_task,
-        CONCURRENT_PARTS,
-        &concurrent_ops,
-    )
-    .await?[..] else {
+    let [
+        floor_concurrent,
+        get_decode_concurrent,
+        get_entry_decode_concurrent,
+        hit_concurrent,
+    ] = stats::concurrent_interleaved(TASKS, per_task, CONCURRENT_PARTS, &concurrent_ops).await?[..]
+    else {
         return Err("the interleaved runs did not return one rate per operation".into());
     };
     let hit_op = Arc::clone(&subject.hit_same_input);
@@ -308,6 +328,7 @@ async fn measure_round(subject: &Subject) -> BenchResult<Round> {
         decode,
         floor_concurrent,
         get_decode_concurrent,
+        get_entry_decode_concurrent,
         hit_concurrent,
         hit_concurrent_same_input,
     })
@@ -385,6 +406,24 @@ fn get_and_decode<T: DeserializeOwned + Send + 'static>(
         async move {
             let json = get(&mut connection, &keys[slot]).await?;
             Ok(serde_json::from_slice::<T>(&json).map(drop)?)
+        }
+    })
+}
+
+/// [`bare_get`] of the entries in `keys`, then decoding each as a hit does (see
+/// `__private::decode_stored`).
+fn get_and_decode_entry<T: DeserializeOwned + Send + 'static>(
+    connection: &ConnectionManager,
+    keys: Vec<String>,
+) -> Op {
+    let (connection, keys) = (connection.clone(), Arc::new(keys));
+    op(move |slot| {
+        let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
+        async move {
+            let entry = get(&mut connection, &keys[slot]).await?;
+            temporal_cache_runtime::__private::decode_stored::<T>(&entry)
+                .map(drop)
+                .ok_or_else(|| format!("the entry {} does not decode", keys[slot]).into())
         }
     })
 }

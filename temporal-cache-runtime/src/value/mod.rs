@@ -218,6 +218,15 @@ pub(crate) fn stored_len<T: Serialize + DeserializeOwned>(value: &T) -> usize {
         .map_or(0, |stored| stored.len())
 }
 
+/// For the bench: the value a backend with default settings stored in `bytes`, decoded as a hit
+/// decodes it (the envelope, then MessagePack or JSON), with nothing else a hit does; `None` if
+/// it does not decode.
+pub(crate) fn decode_stored<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let storage = Storage::new();
+    let read = form::read(&storage, "bench", bytes, usize::MAX).ok()?;
+    read_plain(&read.raw, read.message_pack).ok()
+}
+
 /// For the fuzz targets: how many of a plain, a compressing and an encrypting backend decode
 /// `bytes` as a stored value (MessagePack or JSON) of any shape.
 pub(crate) fn decodes(bytes: &[u8]) -> usize {
