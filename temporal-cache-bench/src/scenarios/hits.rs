@@ -371,10 +371,18 @@ async fn entry_len(admin: &mut ConnectionManager, key: &str) -> BenchResult<usiz
 
 /// A bare `GET` on `connection`, as the backend sends it, of `keys[slot]`.
 fn bare_get(connection: &ConnectionManager, keys: Vec<String>) -> Op {
+    get_then(connection, keys, |_| Ok(()))
+}
+
+/// [`bare_get`], then `then` on the value read: the references that add a decode to it.
+fn get_then<F>(connection: &ConnectionManager, keys: Vec<String>, then: F) -> Op
+where
+    F: Fn(&[u8]) -> BenchResult<()> + Copy + Send + Sync + 'static,
+{
     let (connection, keys) = (connection.clone(), Arc::new(keys));
     op(move |slot| {
         let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
-        async move { get(&mut connection, &keys[slot]).await.map(drop) }
+        async move { then(&get(&mut connection, &keys[slot]).await?) }
     })
 }
 
@@ -400,13 +408,8 @@ fn get_and_decode<T: DeserializeOwned + Send + 'static>(
     connection: &ConnectionManager,
     keys: Vec<String>,
 ) -> Op {
-    let (connection, keys) = (connection.clone(), Arc::new(keys));
-    op(move |slot| {
-        let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
-        async move {
-            let json = get(&mut connection, &keys[slot]).await?;
-            Ok(serde_json::from_slice::<T>(&json).map(drop)?)
-        }
+    get_then(connection, keys, |json| {
+        Ok(serde_json::from_slice::<T>(json).map(drop)?)
     })
 }
 
@@ -416,15 +419,10 @@ fn get_and_decode_entry<T: DeserializeOwned + Send + 'static>(
     connection: &ConnectionManager,
     keys: Vec<String>,
 ) -> Op {
-    let (connection, keys) = (connection.clone(), Arc::new(keys));
-    op(move |slot| {
-        let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
-        async move {
-            let entry = get(&mut connection, &keys[slot]).await?;
-            temporal_cache_runtime::__private::decode_stored::<T>(&entry)
-                .map(drop)
-                .ok_or_else(|| format!("the entry {} does not decode", keys[slot]).into())
-        }
+    get_then(connection, keys, |entry| {
+        temporal_cache_runtime::__private::decode_stored::<T>(entry)
+            .map(drop)
+            .ok_or_else(|| "an entry does not decode".into())
     })
 }
 
