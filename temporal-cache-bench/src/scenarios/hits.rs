@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use temporal_cache_runtime::backend::DEFAULT_KEY_PREFIX;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use super::{Op, ROUNDS, TASKS, get, op};
+use super::{Op, ROUNDS, TASKS, bare_get, get_then, op};
 use crate::activities::{self, BenchActivities, DOCUMENT, PROFILE};
 use crate::context::{context_for, contexts_for};
 use crate::error::{BenchResult, activity_result, settled};
@@ -264,7 +264,7 @@ where
         entry_bytes,
         get_decode: get_and_decode::<T>(floor_connection, json_keys),
         get_entry_decode: get_and_decode_entry::<T>(floor_connection, keys.clone()),
-        floor: bare_get(floor_connection, keys),
+        floor: bare_get(floor_connection.clone(), keys),
         hit: hit(false),
         hit_same_input: hit(true),
         uncached: op(move |slot| settled(uncached(uncached_context.clone(), input(slot)))),
@@ -369,23 +369,6 @@ async fn entry_len(admin: &mut ConnectionManager, key: &str) -> BenchResult<usiz
     Ok(redis::cmd("STRLEN").arg(key).query_async(admin).await?)
 }
 
-/// A bare `GET` on `connection`, as the backend sends it, of `keys[slot]`.
-fn bare_get(connection: &ConnectionManager, keys: Vec<String>) -> Op {
-    get_then(connection, keys, |_| Ok(()))
-}
-
-/// [`bare_get`], then `then` on the value read: the references that add a decode to it.
-fn get_then<F>(connection: &ConnectionManager, keys: Vec<String>, then: F) -> Op
-where
-    F: Fn(&[u8]) -> BenchResult<()> + Copy + Send + Sync + 'static,
-{
-    let (connection, keys) = (connection.clone(), Arc::new(keys));
-    op(move |slot| {
-        let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
-        async move { then(&get(&mut connection, &keys[slot]).await?) }
-    })
-}
-
 /// Stores the JSON of `value`, the result stored under `key`, under a key of its own (outside
 /// the cache's prefix), as a cache that keeps JSON would (the `cached` crate does); returns that
 /// key.
@@ -408,7 +391,7 @@ fn get_and_decode<T: DeserializeOwned + Send + 'static>(
     connection: &ConnectionManager,
     keys: Vec<String>,
 ) -> Op {
-    get_then(connection, keys, |json| {
+    get_then(connection.clone(), keys, |json| {
         Ok(serde_json::from_slice::<T>(json).map(drop)?)
     })
 }
@@ -419,7 +402,7 @@ fn get_and_decode_entry<T: DeserializeOwned + Send + 'static>(
     connection: &ConnectionManager,
     keys: Vec<String>,
 ) -> Op {
-    get_then(connection, keys, |entry| {
+    get_then(connection.clone(), keys, |entry| {
         temporal_cache_runtime::__private::decode_stored::<T>(entry)
             .map(drop)
             .ok_or_else(|| "an entry does not decode".into())

@@ -46,15 +46,25 @@ pub(crate) const ROUNDS: usize = 3;
 /// How many concurrent tasks the throughput measurements use.
 pub(crate) const TASKS: usize = 64;
 
-/// A bare `GET` of `key` on `connection` (a single connection or a cluster's), whatever the slot.
-pub(crate) fn bare_get<C>(connection: C, key: String) -> Op
+/// A bare `GET` on `connection` (a single connection or a cluster's) of the slot's key in `keys`,
+/// taken round (one key serves every slot).
+pub(crate) fn bare_get<C>(connection: C, keys: Vec<String>) -> Op
 where
     C: redis::aio::ConnectionLike + Clone + Send + Sync + 'static,
 {
-    let key = Arc::new(key);
-    op(move |_| {
-        let (mut connection, key) = (connection.clone(), Arc::clone(&key));
-        async move { get(&mut connection, &key).await.map(drop) }
+    get_then(connection, keys, |_| Ok(()))
+}
+
+/// [`bare_get`], then `then` on the value read: the references that add a decode to it.
+pub(crate) fn get_then<C, F>(connection: C, keys: Vec<String>, then: F) -> Op
+where
+    C: redis::aio::ConnectionLike + Clone + Send + Sync + 'static,
+    F: Fn(&[u8]) -> BenchResult<()> + Copy + Send + Sync + 'static,
+{
+    let keys = Arc::new(keys);
+    op(move |slot| {
+        let (mut connection, keys) = (connection.clone(), Arc::clone(&keys));
+        async move { then(&get(&mut connection, &keys[slot % keys.len()]).await?) }
     })
 }
 

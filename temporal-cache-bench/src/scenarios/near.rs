@@ -160,10 +160,11 @@ async fn measure_round(
 ) -> BenchResult<NearRound> {
     let key = subject.keys[0].clone();
     let value = near_cached(near, &key).await?;
+    let network = bare_get(floor_connection.clone(), vec![key.clone()]);
     let (network_get, near_get) = stats::alternating(
         subject.iterations / 10,
         subject.iterations,
-        || bare_get(floor_connection.clone(), key.clone())(0),
+        || network(0),
         || {
             let (near, key) = (Arc::clone(near), key.clone());
             async move {
@@ -190,12 +191,9 @@ async fn measure_round(
         (subject.activity_hit)(0)
     })
     .await?;
-    let keys = Arc::new(subject.keys.clone());
-    let floor = floor_connection.clone();
-    let network_concurrent = stats::concurrent(TASKS, subject.per_task, move |task| {
-        bare_get(floor.clone(), keys[task % keys.len()].clone())(0)
-    })
-    .await?;
+    let network = bare_get(floor_connection.clone(), subject.keys.clone());
+    let network_concurrent =
+        stats::concurrent(TASKS, subject.per_task, move |task| network(task)).await?;
     let hit = Arc::clone(&subject.activity_hit);
     let near_concurrent = stats::concurrent(TASKS, subject.per_task, move |task| hit(task)).await?;
     Ok(NearRound {

@@ -81,7 +81,7 @@ pub(crate) async fn measure() -> BenchResult<ProductionReport> {
     let floor_connection = client.get_async_connection().await?;
     let hit = hit_op(ProductionActivities::fetch_small_cluster.name(), false).await?;
     let key = store_and_find_key(&cluster, &hit, 0).await?;
-    let floor = bare_get(floor_connection, key);
+    let floor = bare_get(floor_connection, vec![key]);
     let cluster_hits = rounds(&floor, &hit, "cluster").await?;
     let cluster_round_trips_per_miss = round_trips_per_miss(&cluster).await?;
     let failover = failover(&mut cluster).await?;
@@ -121,7 +121,7 @@ async fn measure_tls() -> BenchResult<HitAgainstFloor> {
     let [key] = keys.as_slice() else {
         return Err(format!("the TLS server holds {} entries, expected one", keys.len()).into());
     };
-    let floor = bare_get(connection, key.clone());
+    let floor = bare_get(connection, vec![key.clone()]);
     let measured = rounds(&floor, &hit, "TLS").await;
     drop(server);
     measured

@@ -141,8 +141,8 @@ pub(crate) async fn measure(url: &str) -> BenchResult<StorageReport> {
             .expect("the plain entries are prepared first")
     };
     let (small_floor, large_floor) = (
-        bare_get(connection.clone(), floor_key(false)),
-        bare_get(connection.clone(), floor_key(true)),
+        bare_get(connection.clone(), vec![floor_key(false)]),
+        bare_get(connection.clone(), vec![floor_key(true)]),
     );
 
     let compressed_key = prepared
@@ -150,7 +150,7 @@ pub(crate) async fn measure(url: &str) -> BenchResult<StorageReport> {
         .find(|(form, large, ..)| *form == Form::Compressed && *large)
         .map(|(.., key, _)| key.clone())
         .ok_or("the compressed entry is prepared")?;
-    let compressed_get = bare_get(connection.clone(), compressed_key.clone());
+    let compressed_get = bare_get(connection.clone(), vec![compressed_key.clone()]);
     let frame = compressed_body(&connection, &compressed_key).await?;
     let raw_len = zstd::zstd_safe::get_frame_content_size(&frame)
         .ok()
